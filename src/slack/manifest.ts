@@ -1,0 +1,100 @@
+/**
+ * The Slack app manifest SlackOps needs: a bot user that can post and update messages and read users' emails,
+ * and interactivity pointed at our callback path. Paste the output into "Create an app → From an app manifest".
+ *
+ * Field names and limits come from Slack's manifest JSON Schema (slackapi/manifest-schema,
+ * `manifest.schema.1.0.0.json`, draft-07): `display_information.name` 1–35 characters,
+ * `features.bot_user.display_name` 1–80, `settings.interactivity.request_url` `^https?://` and ≤ 3,500.
+ */
+import { stringify as toYaml } from 'yaml';
+
+/** Path of the Slack interactivity callback, below the gate URL (Spinnaker echo's `/notifications/callbacks/slack`). */
+export const SLACK_CALLBACK_PATH = '/notifications/callbacks/slack';
+
+/** Bot scopes: chat:write (post, update), users:read + users:read.email (users.info with profile.email). */
+export const SLACK_BOT_SCOPES = ['users:read', 'users:read.email', 'chat:write'] as const;
+
+const NAME_MAX = 35;
+const DISPLAY_NAME_MAX = 80;
+const REQUEST_URL_MAX = 3500;
+
+/** The manifest as built (a subset of Slack's schema; every field here is Slack's). */
+export interface SlackAppManifest {
+  display_information: { name: string };
+  features: { bot_user: { display_name: string; always_online: boolean } };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: {
+    interactivity: { is_enabled: boolean; request_url: string };
+    org_deploy_enabled: boolean;
+    socket_mode_enabled: boolean;
+    token_rotation_enabled: boolean;
+  };
+}
+
+/**
+ * Builds the app manifest.
+ *
+ * @param opts.appName the app's name in Slack (`display_information.name`), 1–35 characters, not blank.
+ * @param opts.displayName the bot user's display name (`features.bot_user.display_name`), 1–80, not blank.
+ * @param opts.gateUrl the public base URL of this service, http(s); a trailing `/` is dropped and
+ *   `/notifications/callbacks/slack` appended to make `settings.interactivity.request_url` (≤ 3,500 characters).
+ * @returns the manifest object (validates against Slack's schema 1.0.0).
+ * @throws Error whose message names the option (`appName`, `displayName`, `gateUrl`) and what is wrong.
+ */
+export function buildManifest(opts: { appName: string; displayName: string; gateUrl: string }): SlackAppManifest {
+  const appName = checkName('appName', opts.appName, NAME_MAX);
+  const displayName = checkName('displayName', opts.displayName, DISPLAY_NAME_MAX);
+  const requestUrl = callbackUrl(opts.gateUrl);
+  return {
+    display_information: { name: appName },
+    features: { bot_user: { display_name: displayName, always_online: false } },
+    oauth_config: { scopes: { bot: [...SLACK_BOT_SCOPES] } },
+    settings: {
+      interactivity: { is_enabled: true, request_url: requestUrl },
+      org_deploy_enabled: false,
+      socket_mode_enabled: false,
+      token_rotation_enabled: false,
+    },
+  };
+}
+
+/**
+ * Renders a manifest as YAML or JSON (2-space indent, trailing newline), the two formats Slack's app
+ * configuration page accepts.
+ * @throws Error when `format` is neither 'yaml' nor 'json'.
+ */
+export function manifestToText(manifest: object, format: 'yaml' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(manifest, null, 2)}\n`;
+  if (format === 'yaml') return toYaml(manifest, { indent: 2, lineWidth: 0 });
+  throw new Error(`manifest format must be "yaml" or "json", not "${String(format)}"`);
+}
+
+function checkName(option: string, value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new Error(`${option} must be a non-empty string (Slack manifest allows 1-${max} characters)`);
+  }
+  if ([...value].length > max) {
+    throw new Error(`${option} is ${[...value].length} characters; the Slack manifest allows at most ${max}`);
+  }
+  return value;
+}
+
+function callbackUrl(gateUrl: unknown): string {
+  if (typeof gateUrl !== 'string' || gateUrl.trim() === '') throw new Error('gateUrl must be a non-empty http(s) URL');
+  let url: URL;
+  try {
+    url = new URL(gateUrl.trim());
+  } catch {
+    throw new Error('gateUrl is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`gateUrl must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+  }
+  if (url.search || url.hash) throw new Error('gateUrl must not have a query string or fragment');
+  if (url.username || url.password) throw new Error('gateUrl must not contain credentials');
+  const requestUrl = `${gateUrl.trim().replace(/\/+$/, '')}${SLACK_CALLBACK_PATH}`;
+  if (requestUrl.length > REQUEST_URL_MAX) {
+    throw new Error(`gateUrl is too long: the request URL would exceed Slack's ${REQUEST_URL_MAX} characters`);
+  }
+  return requestUrl;
+}
