@@ -1,0 +1,155 @@
+/**
+ * The durable pipeline engine: executions, stages and the work queue live in the database; a loop takes due
+ * messages and handles each in one transaction together with the messages and events that follow from it, so a
+ * killed process loses nothing and repeats nothing when it starts again.
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
+import type { PipelineConfig } from '../model/pipeline.js';
+import type { PipelineExecution, Trigger } from '../model/execution.js';
+import type { JudgmentRequest } from '../model/judgment.js';
+import { isComplete } from '../model/status.js';
+import { WorkLoop } from '../lib/work-loop.js';
+import { HANDLERS, HandlerContext } from './handlers/index.js';
+import type { MessageKind } from './messages.js';
+import { buildExecution, resolveParameters } from './build.js';
+import { judgeInTransaction, type JudgeOutcome } from './judge.js';
+import { NotFoundError } from './errors.js';
+
+export interface EngineOptions {
+  store: Store;
+  logger: Logger;
+  /** Called after a commit that published domain events (wakes the notification dispatcher). */
+  onPublished?: () => void;
+  /** Epoch ms clock (tests may move it). */
+  clock?: () => number;
+  /** How long a claimed message is held before another worker may take it (ms). Default 60 s. */
+  leaseMs?: number;
+}
+
+/** What a caller passes to start an execution (Gate's trigger body). */
+export interface TriggerRequest {
+  type?: string;
+  user?: string;
+  parameters?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export class Engine {
+  private readonly loop: WorkLoop;
+  private readonly clock: () => number;
+  private readonly leaseMs: number;
+  private started = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.loop = new WorkLoop({
+      tick: () => this.tick(),
+      nextDueAt: () => opts.store.repos.queue.nextDueAt(this.clock()),
+      maxSleepMs: 1_000,
+      onError: (err) => opts.logger.error({ err }, 'engine loop error'),
+      now: this.clock,
+    });
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  start(): void {
+    this.started = true;
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /**
+   * Starts an execution of `config`. Parameters resolve against `parameterConfig`.
+   * @returns the NOT_STARTED execution as stored (the engine starts it at once).
+   * @throws BadRequestError naming missing required parameters.
+   */
+  async trigger(config: PipelineConfig, req: TriggerRequest): Promise<PipelineExecution> {
+    const parameters = resolveParameters(config, (req.parameters as Record<string, unknown> | undefined) ?? {});
+    const trigger: Trigger = { ...req, type: req.type ?? 'manual', user: req.user ?? 'anonymous', parameters };
+    const now = this.clock();
+    const execution = buildExecution(config, trigger, now);
+    await this.opts.store.transaction(async (tx) => {
+      await tx.executions.insert(execution, now);
+      await tx.queue.push({ kind: 'StartExecution', executionId: execution.id }, now, now);
+    });
+    this.wake();
+    return execution;
+  }
+
+  /**
+   * Cancels a running execution (Gate's `PUT /pipelines/{id}/cancel`). Cancelling a finished one changes nothing.
+   * @throws NotFoundError when there is no such execution.
+   */
+  async cancel(executionId: string, user: string, reason: string | null): Promise<void> {
+    const now = this.clock();
+    await this.opts.store.transaction(async (tx) => {
+      const execution = await tx.executions.get(executionId);
+      if (!execution) throw new NotFoundError(`execution ${executionId} not found`);
+      if (isComplete(execution.status) || execution.canceled) return;
+      execution.canceled = true;
+      execution.canceledBy = user;
+      execution.cancellationReason = reason;
+      await tx.executions.update(execution, now);
+      await tx.queue.push({ kind: 'CancelExecution', executionId }, now, now);
+    });
+    this.wake();
+  }
+
+  /** Decides a manual judgment; see `judge.ts` for the rules and errors. */
+  async judge(req: JudgmentRequest): Promise<JudgeOutcome> {
+    let h!: HandlerContext;
+    const outcome = await this.opts.store.transaction(async (tx) => {
+      h = new HandlerContext(tx, this.clock());
+      return judgeInTransaction(h, req);
+    });
+    if (h.pushed) this.wake();
+    if (h.published) this.opts.onPublished?.();
+    return outcome;
+  }
+
+  /** Handles a batch of due queue messages; returns how many. */
+  private async tick(): Promise<number> {
+    const now = this.clock();
+    const batch = await this.opts.store.transaction((tx) => tx.queue.claim(now, this.leaseMs, 20));
+    let published = false;
+    for (const msg of batch) {
+      const handler = HANDLERS[msg.kind as MessageKind];
+      try {
+        const h = await this.opts.store.transaction(async (tx) => {
+          const ctx = new HandlerContext(tx, this.clock());
+          if (handler) await handler(ctx, { kind: msg.kind as MessageKind, executionId: msg.executionId, stageId: msg.stageId, payload: msg.payload });
+          else this.opts.logger.error({ kind: msg.kind }, 'unknown queue message kind; dropped');
+          await tx.queue.ack(msg.id);
+          return ctx;
+        });
+        published ||= h.published;
+      } catch (err) {
+        if (err instanceof NotFoundError) {
+          this.opts.logger.warn({ msg: msg.kind, executionId: msg.executionId }, 'queue message for a missing execution; dropped');
+          await this.opts.store.repos.queue.ack(msg.id);
+          continue;
+        }
+        const delay = Math.min(60_000, 250 * 2 ** Math.min(msg.attempts, 8));
+        this.opts.logger.error({ err, kind: msg.kind, executionId: msg.executionId, attempts: msg.attempts }, 'queue message failed; will retry');
+        await this.opts.store.repos.queue.release(msg.id, this.clock() + delay);
+      }
+    }
+    if (published) this.opts.onPublished?.();
+    return batch.length;
+  }
+}
+
+export type { JudgeOutcome };

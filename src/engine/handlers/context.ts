@@ -1,0 +1,56 @@
+/**
+ * What every queue-message handler gets: repositories bound to the handler's transaction, the clock, and ways to
+ * push follow-up messages and publish domain events (both written in the same transaction).
+ */
+import type { Repositories } from '../../store/index.js';
+import type { PipelineExecution, StageExecution } from '../../model/execution.js';
+import type { EngineMessage } from '../messages.js';
+import { EVENT_OUTBOX_KIND, eventKey, type DomainEvent } from '../events.js';
+import { NotFoundError } from '../errors.js';
+
+export class HandlerContext {
+  /** Set when a message was pushed; the runner wakes itself after commit. */
+  pushed = false;
+  /** Set when an event was published; the notification dispatcher is woken after commit. */
+  published = false;
+
+  constructor(
+    readonly tx: Repositories,
+    readonly now: number,
+  ) {}
+
+  async push(msg: EngineMessage, deliverAt = this.now): Promise<void> {
+    await this.tx.queue.push(msg, deliverAt, this.now);
+    this.pushed = true;
+  }
+
+  async publish(events: DomainEvent[] | undefined): Promise<void> {
+    for (const e of events ?? []) {
+      await this.tx.outbox.add({ kind: EVENT_OUTBOX_KIND, dedupeKey: eventKey(e), payload: e as unknown as Record<string, unknown> }, this.now);
+      this.published = true;
+    }
+  }
+
+  async execution(id: string): Promise<PipelineExecution> {
+    const e = await this.tx.executions.get(id);
+    if (!e) throw new NotFoundError(`execution ${id} not found`);
+    return e;
+  }
+
+  async save(execution: PipelineExecution): Promise<void> {
+    await this.tx.executions.update(execution, this.now);
+  }
+}
+
+/** Finds a stage by `id`, or by `refId` when no id matches. */
+export function findStage(execution: PipelineExecution, idOrRefId: string): StageExecution | undefined {
+  return execution.stages.find((s) => s.id === idOrRefId) ?? execution.stages.find((s) => s.refId === idOrRefId);
+}
+
+export function upstreamStages(execution: PipelineExecution, stage: StageExecution): StageExecution[] {
+  return execution.stages.filter((s) => stage.requisiteStageRefIds.includes(s.refId));
+}
+
+export function downstreamStages(execution: PipelineExecution, stage: StageExecution): StageExecution[] {
+  return execution.stages.filter((s) => s.requisiteStageRefIds.includes(stage.refId));
+}

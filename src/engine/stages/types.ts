@@ -1,0 +1,45 @@
+/**
+ * What a stage type is to the engine: its config schema, what happens when it starts, what its task does each time
+ * it runs, and what happens when it is canceled. One file per stage type under this folder (as orca has one
+ * StageDefinitionBuilder per type); the registry in `index.ts` lists them.
+ */
+import type { z } from 'zod';
+import type { PipelineExecution, StageExecution } from '../../model/execution.js';
+import type { ExecutionStatus } from '../../model/status.js';
+import type { DomainEvent } from '../events.js';
+
+export interface StageRunContext {
+  execution: PipelineExecution;
+  stage: StageExecution;
+  /** Epoch ms, the engine's clock. */
+  now: number;
+}
+
+/** What a stage's task decided on one run. */
+export type TaskResult =
+  | {
+      /** Still running; run again at `retryAt` (epoch ms), or only when woken (e.g. by a judgment) when null. */
+      status: 'RUNNING';
+      retryAt: number | null;
+    }
+  | {
+      /** Finished. TERMINAL is mapped to the stage's failure status (STOPPED, FAILED_CONTINUE) by the engine. */
+      status: Extract<ExecutionStatus, 'SUCCEEDED' | 'TERMINAL' | 'FAILED_CONTINUE' | 'STOPPED'>;
+      outputs?: Record<string, unknown>;
+      context?: Record<string, unknown>;
+    };
+
+export interface StageType {
+  /** Spinnaker's stage `type` string. */
+  readonly type: string;
+  /** zod schema of the type's own fields on the stage config (common fields are validated by the engine). */
+  readonly schema: z.ZodType;
+  /** Name of the single task shown in the execution's `tasks` (orca's task names, e.g. `waitForJudgment`). */
+  readonly taskName: string;
+  /** Called once when the stage starts, inside the StartStage transaction. Returns events to publish. */
+  start(ctx: StageRunContext): { events?: DomainEvent[] };
+  /** Called by RunTask; must be idempotent (a message may be delivered more than once). */
+  run(ctx: StageRunContext): TaskResult;
+  /** Called when a RUNNING stage is canceled (execution canceled or failed elsewhere). Returns events to publish. */
+  onCancel?(ctx: StageRunContext): { events?: DomainEvent[] };
+}

@@ -1,0 +1,137 @@
+/**
+ * Validation of a pipeline config as Deck saves it. Every problem is listed (not just the first), each with the
+ * JSON path it concerns, e.g. `stages[2].requisiteStageRefIds[0]: no stage has refId "9"`.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { PipelineConfig } from '../model/pipeline.js';
+import { findCycles } from '../model/dag.js';
+import { STAGE_TYPES } from './stages/index.js';
+import { BadRequestError } from './errors.js';
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+const NAME = /^[^/\\]+$/;
+
+const parameter = z
+  .object({
+    name: z.string({ error: 'expected a string' }).min(1, 'must not be empty'),
+    label: z.string().optional().nullable(),
+    description: z.string().optional().nullable(),
+    required: z.boolean().optional(),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional().nullable(),
+    hasOptions: z.boolean().optional(),
+    options: z.array(z.object({ value: z.union([z.string(), z.number()]) }).passthrough()).optional(),
+  })
+  .passthrough();
+
+const common = z
+  .object({
+    refId: z.union([z.string(), z.number()], { error: 'expected a string' }).transform(String),
+    requisiteStageRefIds: z.array(z.union([z.string(), z.number()]).transform(String), { error: 'expected an array of refIds' }).optional(),
+    type: z.string({ error: 'expected a string' }),
+    name: z.string({ error: 'expected a string' }).min(1, 'must not be empty'),
+    failPipeline: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .passthrough();
+
+const pipeline = z
+  .object({
+    id: z.string().min(1).optional(),
+    application: z.string({ error: 'expected a string' }).min(1, 'must not be empty').regex(NAME, 'must not contain / or \\'),
+    name: z.string({ error: 'expected a string' }).min(1, 'must not be empty').regex(NAME, 'must not contain / or \\'),
+    stages: z.array(z.unknown(), { error: 'expected an array of stages' }),
+    parameterConfig: z.array(parameter, { error: 'expected an array' }).optional(),
+    triggers: z.array(z.unknown()).optional(),
+    notifications: z.array(z.unknown()).optional(),
+  })
+  .passthrough();
+
+function zodIssues(error: z.ZodError, prefix: string): Issue[] {
+  return error.issues.map((i) => {
+    const path = [prefix, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, '');
+    const msg = i.message.replace(/^[A-Za-z]+: /, '');
+    return { path: path.replace(/\.\[/g, '['), message: msg };
+  });
+}
+
+/**
+ * Checks a pipeline config and returns it normalised (refIds as strings, `requisiteStageRefIds` present, `id`
+ * assigned when absent). Unknown fields are kept.
+ * @throws BadRequestError listing every issue: bad field types, unknown stage types (naming the supported ones),
+ *   duplicate refIds, references to missing refIds, cycles, duplicate parameter names.
+ */
+export function validatePipelineConfig(raw: unknown): PipelineConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new BadRequestError('pipeline: expected a JSON object', [{ path: '', message: 'expected a JSON object' }]);
+  }
+  const issues: Issue[] = [];
+  const top = pipeline.safeParse(raw);
+  if (!top.success) issues.push(...zodIssues(top.error, ''));
+  const body = raw as Record<string, unknown>;
+  const stagesRaw = Array.isArray(body.stages) ? body.stages : [];
+  const stages: Array<Record<string, unknown> & { refId: string; requisiteStageRefIds: string[] }> = [];
+  stagesRaw.forEach((s, i) => {
+    const at = `stages[${i}]`;
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) {
+      issues.push({ path: at, message: 'expected a stage object' });
+      return;
+    }
+    const c = common.safeParse(s);
+    if (!c.success) {
+      issues.push(...zodIssues(c.error, at));
+      return;
+    }
+    const type = STAGE_TYPES.get(c.data.type);
+    if (!type) {
+      issues.push({
+        path: `${at}.type`,
+        message: `unknown stage type "${c.data.type}"; supported: ${[...STAGE_TYPES.keys()].join(', ')}`,
+      });
+    } else {
+      const t = type.schema.safeParse(s);
+      if (!t.success) issues.push(...zodIssues(t.error, at));
+    }
+    stages.push({ ...(s as Record<string, unknown>), ...c.data, requisiteStageRefIds: c.data.requisiteStageRefIds ?? [] });
+  });
+  const seen = new Map<string, number>();
+  stages.forEach((s, i) => {
+    if (seen.has(s.refId)) issues.push({ path: `stages[${i}].refId`, message: `duplicate refId "${s.refId}" (also stages[${seen.get(s.refId)}])` });
+    else seen.set(s.refId, i);
+  });
+  stages.forEach((s, i) => {
+    s.requisiteStageRefIds.forEach((up, j) => {
+      if (!seen.has(up)) issues.push({ path: `stages[${i}].requisiteStageRefIds[${j}]`, message: `no stage has refId "${up}"` });
+      else if (up === s.refId) issues.push({ path: `stages[${i}].requisiteStageRefIds[${j}]`, message: 'a stage cannot depend on itself' });
+    });
+  });
+  for (const cycle of findCycles(stages)) {
+    if (cycle.length <= 2) continue; // self-dependency, reported above
+    const first = seen.get(cycle[0]!) ?? 0;
+    issues.push({ path: `stages[${first}].requisiteStageRefIds`, message: `cycle in requisiteStageRefIds: ${cycle.join(' → ')}` });
+  }
+  const params = Array.isArray(body.parameterConfig) ? (body.parameterConfig as Array<{ name?: unknown }>) : [];
+  const pnames = new Set<string>();
+  params.forEach((p, i) => {
+    if (typeof p?.name === 'string') {
+      if (pnames.has(p.name)) issues.push({ path: `parameterConfig[${i}].name`, message: `duplicate parameter "${p.name}"` });
+      pnames.add(p.name);
+    }
+  });
+  if (issues.length > 0 || !top.success) {
+    throw new BadRequestError(
+      `invalid pipeline config: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  return {
+    ...(body as Record<string, unknown>),
+    id: typeof body.id === 'string' && body.id.length > 0 ? body.id : randomUUID(),
+    application: top.data.application,
+    name: top.data.name,
+    stages: stages as unknown as PipelineConfig['stages'],
+  } as PipelineConfig;
+}

@@ -1,0 +1,496 @@
+/**
+ * Repositories: one per aggregate, each bound to a Kysely executor (the database or an open transaction), so
+ * that a state change and the work that follows from it are written in one transaction.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type { PipelineConfig } from '../model/pipeline.js';
+import type { PipelineExecution } from '../model/execution.js';
+import type { ExecutionStatus } from '../model/status.js';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Applications are created implicitly when a pipeline is first saved for them (as Gate/front50 do). */
+export class ApplicationRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Creates the application if new; returns nothing. */
+  async ensure(name: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('applications')
+      .values({ name, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ updated_at: now }))
+      .execute();
+  }
+
+  async list(): Promise<Array<{ name: string; createdAt: number; updatedAt: number }>> {
+    const rows = await this.db.selectFrom('applications').selectAll().orderBy('name').execute();
+    return rows.map((r) => ({ name: r.name, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) }));
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const row = await this.db.selectFrom('applications').select('name').where('name', '=', name).executeTakeFirst();
+    return row !== undefined;
+  }
+}
+
+export class PipelineRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Inserts or replaces by id. The (application, name) pair is unique; callers resolve the id first. */
+  async upsert(config: PipelineConfig, now: number): Promise<void> {
+    const json = JSON.stringify(config);
+    await this.db
+      .insertInto('pipelines')
+      .values({ id: config.id, application: config.application, name: config.name, config: json, updated_at: now })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ application: config.application, name: config.name, config: json, updated_at: now }),
+      )
+      .execute();
+  }
+
+  async byId(id: string): Promise<PipelineConfig | undefined> {
+    const row = await this.db.selectFrom('pipelines').select('config').where('id', '=', id).executeTakeFirst();
+    return row ? (JSON.parse(row.config) as PipelineConfig) : undefined;
+  }
+
+  async byName(application: string, name: string): Promise<PipelineConfig | undefined> {
+    const row = await this.db
+      .selectFrom('pipelines')
+      .select('config')
+      .where('application', '=', application)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.config) as PipelineConfig) : undefined;
+  }
+
+  async listByApplication(application: string): Promise<PipelineConfig[]> {
+    const rows = await this.db
+      .selectFrom('pipelines')
+      .select('config')
+      .where('application', '=', application)
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => JSON.parse(r.config) as PipelineConfig);
+  }
+
+  /** Returns true when a pipeline was deleted. */
+  async delete(application: string, name: string): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('pipelines')
+      .where('application', '=', application)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+}
+
+export class ExecutionRepository {
+  constructor(private readonly db: Executor) {}
+
+  async insert(execution: PipelineExecution, now: number): Promise<void> {
+    await this.db
+      .insertInto('executions')
+      .values({
+        id: execution.id,
+        application: execution.application,
+        pipeline_config_id: execution.pipelineConfigId,
+        status: execution.status,
+        build_time: execution.buildTime,
+        body: JSON.stringify(execution),
+        version: 1,
+        updated_at: now,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<PipelineExecution | undefined> {
+    const row = await this.db.selectFrom('executions').select('body').where('id', '=', id).executeTakeFirst();
+    return row ? (JSON.parse(row.body) as PipelineExecution) : undefined;
+  }
+
+  /** Writes the whole execution document back. Call inside the transaction that read it. */
+  async update(execution: PipelineExecution, now: number): Promise<void> {
+    await this.db
+      .updateTable('executions')
+      .set((eb) => ({
+        status: execution.status,
+        body: JSON.stringify(execution),
+        version: eb('version', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', execution.id)
+      .execute();
+  }
+
+  /** Newest first. `statuses` filters by execution status when non-empty. */
+  async listByApplication(
+    application: string,
+    opts: { limit: number; statuses?: ExecutionStatus[] },
+  ): Promise<PipelineExecution[]> {
+    let q = this.db.selectFrom('executions').select('body').where('application', '=', application);
+    if (opts.statuses && opts.statuses.length > 0) q = q.where('status', 'in', opts.statuses);
+    const rows = await q.orderBy('build_time', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+    return rows.map((r) => JSON.parse(r.body) as PipelineExecution);
+  }
+
+  async idsWithStatus(statuses: ExecutionStatus[]): Promise<string[]> {
+    const rows = await this.db.selectFrom('executions').select('id').where('status', 'in', statuses).execute();
+    return rows.map((r) => r.id);
+  }
+}
+
+/** A message of the engine's queue (see engine/messages.ts for the kinds). */
+export interface QueueMessage {
+  id: number;
+  kind: string;
+  executionId: string;
+  stageId: string | null;
+  payload: Record<string, unknown>;
+  deliverAt: number;
+  attempts: number;
+}
+
+export class QueueRepository {
+  constructor(private readonly db: Executor) {}
+
+  async push(
+    msg: { kind: string; executionId: string; stageId?: string | null; payload?: Record<string, unknown> },
+    deliverAt: number,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .insertInto('queue')
+      .values({
+        kind: msg.kind,
+        execution_id: msg.executionId,
+        stage_id: msg.stageId ?? null,
+        payload: JSON.stringify(msg.payload ?? {}),
+        deliver_at: deliverAt,
+        attempts: 0,
+        lease_until: null,
+        created_at: now,
+      })
+      .execute();
+  }
+
+  /**
+   * Claims up to `limit` due messages by leasing them until `now + leaseMs`. A message whose lease ran out
+   * (its worker died) is due again: delivery is at least once, so handlers are idempotent.
+   */
+  async claim(now: number, leaseMs: number, limit: number): Promise<QueueMessage[]> {
+    const rows = await this.db
+      .selectFrom('queue')
+      .selectAll()
+      .where('deliver_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('deliver_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => Number(r.id));
+    await this.db
+      .updateTable('queue')
+      .set((eb) => ({ lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      kind: r.kind,
+      executionId: r.execution_id,
+      stageId: r.stage_id,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      deliverAt: Number(r.deliver_at),
+      attempts: Number(r.attempts) + 1,
+    }));
+  }
+
+  async ack(id: number): Promise<void> {
+    await this.db.deleteFrom('queue').where('id', '=', id).execute();
+  }
+
+  /** Gives a message back to be retried at `deliverAt`. */
+  async release(id: number, deliverAt: number): Promise<void> {
+    await this.db.updateTable('queue').set({ lease_until: null, deliver_at: deliverAt }).where('id', '=', id).execute();
+  }
+
+  /** Earliest deliver_at among unleased messages, or null when the queue is empty. */
+  async nextDueAt(now: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('queue')
+      .select((eb) => eb.fn.min('deliver_at').as('next'))
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return row?.next == null ? null : Number(row.next);
+  }
+
+  async size(): Promise<number> {
+    const row = await this.db.selectFrom('queue').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}
+
+export interface OutboxItem {
+  id: number;
+  kind: string;
+  dedupeKey: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+/** Outbox statuses: pending (to deliver), delivered, failed (gave up; last_error says why). */
+export type OutboxStatus = 'pending' | 'delivered' | 'failed';
+
+export class OutboxRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Adds work unless work with the same dedupe key exists already (then it is a no-op). */
+  async add(item: { kind: string; dedupeKey: string; payload: Record<string, unknown> }, now: number, at = now): Promise<void> {
+    await this.db
+      .insertInto('outbox')
+      .values({
+        kind: item.kind,
+        dedupe_key: item.dedupeKey,
+        payload: JSON.stringify(item.payload),
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: at,
+        lease_until: null,
+        last_error: null,
+        created_at: now,
+        delivered_at: null,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .execute();
+  }
+
+  async claim(now: number, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => Number(r.id));
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      kind: r.kind,
+      dedupeKey: r.dedupe_key,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      attempts: Number(r.attempts) + 1,
+    }));
+  }
+
+  async markDelivered(id: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'delivered', delivered_at: now, lease_until: null, last_error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async retryLater(id: number, at: number, error: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: at, lease_until: null, last_error: error })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markFailed(id: number, error: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'failed', lease_until: null, last_error: error, delivered_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async byKey(dedupeKey: string): Promise<{ id: number; status: OutboxStatus; lastError: string | null; attempts: number } | undefined> {
+    const r = await this.db.selectFrom('outbox').selectAll().where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+    return r ? { id: Number(r.id), status: r.status as OutboxStatus, lastError: r.last_error, attempts: Number(r.attempts) } : undefined;
+  }
+
+  async nextDueAt(now: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return row?.next == null ? null : Number(row.next);
+  }
+
+  /** Delivery problems of one execution's notifications, newest first (for the execution JSON and the UI). */
+  async problemsFor(executionId: string): Promise<Array<{ kind: string; dedupeKey: string; status: string; lastError: string }>> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select(['kind', 'dedupe_key', 'status', 'last_error'])
+      .where('dedupe_key', 'like', `%:${executionId}:%`)
+      .where('last_error', 'is not', null)
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((r) => ({ kind: r.kind, dedupeKey: r.dedupe_key, status: r.status, lastError: r.last_error ?? '' }));
+  }
+}
+
+export interface SlackMessageRow {
+  executionId: string;
+  stageId: string;
+  address: string;
+  channel: string;
+  ts: string;
+}
+
+export class SlackMessageRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Records a posted message; a second record for the same stage and address keeps the first. */
+  async record(m: SlackMessageRow, now: number): Promise<void> {
+    await this.db
+      .insertInto('slack_messages')
+      .values({
+        execution_id: m.executionId,
+        stage_id: m.stageId,
+        address: m.address,
+        channel: m.channel,
+        ts: m.ts,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['execution_id', 'stage_id', 'address']).doNothing())
+      .execute();
+  }
+
+  async find(executionId: string, stageId: string, address: string): Promise<SlackMessageRow | undefined> {
+    const r = await this.db
+      .selectFrom('slack_messages')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .where('stage_id', '=', stageId)
+      .where('address', '=', address)
+      .executeTakeFirst();
+    return r ? { executionId: r.execution_id, stageId: r.stage_id, address: r.address, channel: r.channel, ts: r.ts } : undefined;
+  }
+
+  async forStage(executionId: string, stageId: string): Promise<SlackMessageRow[]> {
+    const rows = await this.db
+      .selectFrom('slack_messages')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .where('stage_id', '=', stageId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ executionId: r.execution_id, stageId: r.stage_id, address: r.address, channel: r.channel, ts: r.ts }));
+  }
+}
+
+export interface SlackInteractionRow {
+  id: number;
+  receivedAt: number;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export class SlackInteractionRepository {
+  constructor(private readonly db: Executor) {}
+
+  async record(payload: Record<string, unknown>, now: number): Promise<number> {
+    const row = await this.db
+      .insertInto('slack_interactions')
+      .values({ received_at: now, payload: JSON.stringify(payload), status: 'pending', attempts: 0, lease_until: null, result: null, processed_at: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /** Claims pending interactions (all of them, or one by id) by leasing them. */
+  async claim(now: number, leaseMs: number, limit: number, id?: number): Promise<SlackInteractionRow[]> {
+    let q = this.db
+      .selectFrom('slack_interactions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+    if (id !== undefined) q = q.where('id', '=', id);
+    const rows = await q.orderBy('id').limit(limit).execute();
+    if (rows.length === 0) return [];
+    await this.db
+      .updateTable('slack_interactions')
+      .set((eb) => ({ lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', rows.map((r) => Number(r.id)))
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      receivedAt: Number(r.received_at),
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      attempts: Number(r.attempts) + 1,
+    }));
+  }
+
+  async finish(id: number, status: 'done' | 'failed', result: Record<string, unknown>, now: number): Promise<void> {
+    await this.db
+      .updateTable('slack_interactions')
+      .set({ status, result: JSON.stringify(result), processed_at: now, lease_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async retryLater(id: number, at: number): Promise<void> {
+    await this.db.updateTable('slack_interactions').set({ lease_until: at }).where('id', '=', id).execute();
+  }
+
+  async get(id: number): Promise<{ status: string; result: Record<string, unknown> | null } | undefined> {
+    const r = await this.db.selectFrom('slack_interactions').select(['status', 'result']).where('id', '=', id).executeTakeFirst();
+    return r ? { status: r.status, result: r.result ? (JSON.parse(r.result) as Record<string, unknown>) : null } : undefined;
+  }
+}
+
+export class SlackUserRepository {
+  constructor(private readonly db: Executor) {}
+
+  async get(userId: string): Promise<{ userId: string; name: string; email: string | null; fetchedAt: number } | undefined> {
+    const r = await this.db.selectFrom('slack_users').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    return r ? { userId: r.user_id, name: r.name, email: r.email, fetchedAt: Number(r.fetched_at) } : undefined;
+  }
+
+  async put(u: { userId: string; name: string; email: string | null }, now: number): Promise<void> {
+    await this.db
+      .insertInto('slack_users')
+      .values({ user_id: u.userId, name: u.name, email: u.email, fetched_at: now })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ name: u.name, email: u.email, fetched_at: now }))
+      .execute();
+  }
+}
+
+/** All repositories bound to one executor. */
+export class Repositories {
+  readonly applications: ApplicationRepository;
+  readonly pipelines: PipelineRepository;
+  readonly executions: ExecutionRepository;
+  readonly queue: QueueRepository;
+  readonly outbox: OutboxRepository;
+  readonly slackMessages: SlackMessageRepository;
+  readonly slackInteractions: SlackInteractionRepository;
+  readonly slackUsers: SlackUserRepository;
+
+  constructor(db: Executor) {
+    this.applications = new ApplicationRepository(db);
+    this.pipelines = new PipelineRepository(db);
+    this.executions = new ExecutionRepository(db);
+    this.queue = new QueueRepository(db);
+    this.outbox = new OutboxRepository(db);
+    this.slackMessages = new SlackMessageRepository(db);
+    this.slackInteractions = new SlackInteractionRepository(db);
+    this.slackUsers = new SlackUserRepository(db);
+  }
+}
