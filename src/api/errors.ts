@@ -1,0 +1,46 @@
+/**
+ * One error answer for the whole API, close to Gate's (`{status, error, message}`), plus `issues` listing every
+ * problem with its path when there are several. Bad input is always a 4xx; a 500 says nothing about internals.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { BadRequestError, ConflictError, NotFoundError } from '../engine/errors.js';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function errorBody(status: number, message: string, issues?: Array<{ path: string; message: string }>) {
+  return { status, error: REASONS[status] ?? 'Error', message, ...(issues && issues.length > 0 ? { issues } : {}) };
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof BadRequestError) return reply.code(400).send(errorBody(400, err.message, err.issues));
+    if (err instanceof NotFoundError) return reply.code(404).send(errorBody(404, err.message));
+    if (err instanceof ConflictError) return reply.code(409).send(errorBody(409, err.message));
+    if (err.validation) {
+      const issues = err.validation.map((v) => ({
+        path: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`,
+        message: v.message ?? 'invalid',
+      }));
+      return reply.code(400).send(errorBody(400, issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues));
+    }
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send(errorBody(500, 'internal error; see the service log'));
+    }
+    return reply.code(status).send(errorBody(status, err.message));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorBody(404, `no route for ${req.method} ${req.url.split('?')[0]}`));
+  });
+}

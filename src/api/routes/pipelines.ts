@@ -1,0 +1,176 @@
+/**
+ * Pipeline configs and executions on Spinnaker Gate's paths:
+ * - `POST /pipelines` save a config; `DELETE /pipelines/{app}/{name}`
+ * - `GET /applications`, `GET /applications/{app}/pipelineConfigs[/{name}]`
+ * - `POST /pipelines/{app}/{pipelineNameOrId}` trigger → 202 `{ref: "/pipelines/<executionId>"}`
+ * - `GET /pipelines/{id}`, `GET /applications/{app}/pipelines?limit=&statuses=`
+ * - `PUT /pipelines/{id}/cancel?reason=`, `PATCH /pipelines/{id}/stages/{stageId}` (manual judgment)
+ *
+ * Who is acting is read from `X-SPINNAKER-USER` (Gate's header) until authentication lands; default "anonymous".
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Store } from '../../store/index.js';
+import type { Engine } from '../../engine/engine.js';
+import type { PipelineExecution } from '../../model/execution.js';
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../../model/status.js';
+import { validatePipelineConfig } from '../../engine/validate.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../../engine/errors.js';
+
+export interface RouteDeps {
+  store: Store;
+  engine: Engine;
+}
+
+/** The acting user: `X-SPINNAKER-USER` when present, else "anonymous". */
+export function actingUser(req: FastifyRequest): string {
+  const h = req.headers['x-spinnaker-user'];
+  const v = Array.isArray(h) ? h[0] : h;
+  return v && v.trim() !== '' ? v.trim().slice(0, 256) : 'anonymous';
+}
+
+/** Execution JSON as Gate returns it (the stored copy of the pipeline config is internal). */
+export function executionJson(e: PipelineExecution): Omit<PipelineExecution, 'pipelineConfig'> {
+  const { pipelineConfig: _config, ...rest } = e;
+  return rest;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  throw new BadRequestError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+}
+
+const triggerBody = z
+  .object({
+    type: z.string({ error: 'expected a string' }).max(200).optional(),
+    user: z.string({ error: 'expected a string' }).max(256).optional(),
+    parameters: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number or boolean' }), {
+        error: 'expected an object of parameter values',
+      })
+      .optional(),
+  })
+  .passthrough()
+  .nullable()
+  .optional();
+
+const judgmentBody = z.object(
+  {
+    judgmentStatus: z.enum(['continue', 'stop'], { error: 'expected "continue" or "stop"' }),
+    judgmentInput: z.string({ error: 'expected a string' }).max(2000).nullable().optional(),
+  },
+  { error: 'expected a JSON object {judgmentStatus, judgmentInput?}' },
+);
+
+const listQuery = z.object({
+  limit: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1 or more').max(1000, 'expected at most 1000').optional(),
+  statuses: z.string().optional(),
+});
+
+export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDeps): void {
+  app.post('/pipelines', async (req, reply) => {
+    const config = validatePipelineConfig(req.body);
+    const now = Date.now();
+    const saved = await store.transaction(async (tx) => {
+      const sameName = await tx.pipelines.byName(config.application, config.name);
+      const body = req.body as { id?: unknown };
+      if (typeof body.id !== 'string' || body.id === '') {
+        if (sameName) config.id = sameName.id; // saving the same application+name again updates it
+      } else if (sameName && sameName.id !== config.id) {
+        throw new BadRequestError(`name: application ${config.application} already has a pipeline named "${config.name}" (id ${sameName.id})`, [
+          { path: 'name', message: 'already used by another pipeline of the application' },
+        ]);
+      }
+      config.updateTs = String(now);
+      config.lastModifiedBy = actingUser(req);
+      await tx.applications.ensure(config.application, now);
+      await tx.pipelines.upsert(config, now);
+      return config;
+    });
+    return reply.code(200).send(saved);
+  });
+
+  app.get('/applications', async () => {
+    const apps = await store.repos.applications.list();
+    return apps.map((a) => ({ name: a.name, createTs: String(a.createdAt), updateTs: String(a.updatedAt) }));
+  });
+
+  app.get<{ Params: { app: string } }>('/applications/:app/pipelineConfigs', async (req) => {
+    return store.repos.pipelines.listByApplication(req.params.app);
+  });
+
+  app.get<{ Params: { app: string; name: string } }>('/applications/:app/pipelineConfigs/:name', async (req) => {
+    const p = await store.repos.pipelines.byName(req.params.app, req.params.name);
+    if (!p) throw new NotFoundError(`application ${req.params.app} has no pipeline named "${req.params.name}"`);
+    return p;
+  });
+
+  app.delete<{ Params: { app: string; name: string } }>('/pipelines/:app/:name', async (req) => {
+    const deleted = await store.repos.pipelines.delete(req.params.app, req.params.name);
+    if (!deleted) throw new NotFoundError(`application ${req.params.app} has no pipeline named "${req.params.name}"`);
+    return { deleted: true };
+  });
+
+  app.post<{ Params: { app: string; pipeline: string } }>('/pipelines/:app/:pipeline', async (req, reply) => {
+    const { app: application, pipeline } = req.params;
+    const body = parse(triggerBody, req.body ?? undefined, 'body') ?? {};
+    const byId = await store.repos.pipelines.byId(pipeline);
+    const config = byId && byId.application === application ? byId : await store.repos.pipelines.byName(application, pipeline);
+    if (!config) throw new NotFoundError(`application ${application} has no pipeline named or with id "${pipeline}"`);
+    const user = body.user ?? actingUser(req);
+    const execution = await engine.trigger(config, { ...body, type: body.type ?? 'manual', user });
+    return reply.code(202).send({ ref: `/pipelines/${execution.id}` });
+  });
+
+  app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
+    const e = await store.repos.executions.get(req.params.id);
+    if (!e) throw new NotFoundError(`execution ${req.params.id} not found`);
+    return executionJson(e);
+  });
+
+  app.get<{ Params: { app: string }; Querystring: Record<string, string> }>('/applications/:app/pipelines', async (req) => {
+    const q = parse(listQuery, req.query, 'query');
+    let statuses: ExecutionStatus[] | undefined;
+    if (q.statuses) {
+      const list = q.statuses.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const bad = list.filter((s) => !(EXECUTION_STATUSES as readonly string[]).includes(s));
+      if (bad.length > 0) {
+        throw new BadRequestError(`statuses: unknown status ${bad.join(', ')}; expected any of ${EXECUTION_STATUSES.join(', ')}`, [
+          { path: 'query.statuses', message: `unknown status ${bad.join(', ')}` },
+        ]);
+      }
+      statuses = list as ExecutionStatus[];
+    }
+    const list = await store.repos.executions.listByApplication(req.params.app, { limit: q.limit ?? 25, statuses });
+    return list.map(executionJson);
+  });
+
+  app.put<{ Params: { id: string }; Querystring: { reason?: string } }>('/pipelines/:id/cancel', async (req) => {
+    const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 1000) : null;
+    await engine.cancel(req.params.id, actingUser(req), reason);
+    const e = await store.repos.executions.get(req.params.id);
+    return executionJson(e!);
+  });
+
+  app.patch<{ Params: { id: string; stageId: string } }>('/pipelines/:id/stages/:stageId', async (req) => {
+    const body = parse(judgmentBody, req.body, 'body');
+    const outcome = await engine.judge({
+      executionId: req.params.id,
+      stageId: req.params.stageId,
+      judgmentStatus: body.judgmentStatus,
+      judgmentInput: body.judgmentInput ?? null,
+      user: actingUser(req),
+      via: 'api',
+    });
+    if (outcome.outcome === 'already_judged') {
+      const d = outcome.decision;
+      throw new ConflictError(
+        `stage already judged: ${d.judgmentStatus}${d.judgmentInput ? ` (${d.judgmentInput})` : ''} by ${d.user} at ${new Date(d.at).toISOString()}`,
+      );
+    }
+    if (outcome.outcome === 'not_awaiting') throw new ConflictError(`stage is not awaiting judgment (status ${outcome.stageStatus})`);
+    return executionJson(outcome.execution);
+  });
+}

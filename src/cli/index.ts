@@ -1,0 +1,98 @@
+/**
+ * The `slackops` command (commander):
+ * - `slackops serve [--config FILE]` runs the service;
+ * - `slackops manifest --app-name NAME --display-name NAME --gate-url URL [--format yaml|json]` prints the Slack app
+ *   manifest to paste into Slack's "From an app manifest" dialog;
+ * - `slackops config check [--config FILE]` validates the configuration and, when a bot token is set, calls
+ *   `auth.test` to show which workspace and bot it reaches.
+ * Exit codes: 0 ok, 1 runtime failure (database, Slack), 2 bad configuration or options.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, redactedConfig } from '../config/index.js';
+import { buildManifest, manifestToText } from '../slack/manifest.js';
+import { SlackApi, SlackApiError } from '../slack/client.js';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`slackops: ${message}\n`);
+  process.exit(code);
+}
+
+function load(file: string | undefined) {
+  try {
+    return loadConfig({ file: file ?? null, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+}
+
+const program = new Command();
+program.name('slackops').description('Pipelines that stop at a Manual Judgment, approved or rejected from Slack').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the service (API, engine, Slack callback)')
+  .option('-c, --config <file>', 'YAML configuration file (default: $SLACKOPS_CONFIG, else built-in defaults)')
+  .action(async (opts: { config?: string }) => {
+    const config = load(opts.config);
+    const { createService } = await import('../service.js');
+    let service;
+    try {
+      service = await createService(config);
+      await service.start();
+    } catch (err) {
+      fail((err as Error).message, 1);
+    }
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      service.logger.info({ signal }, 'stopping');
+      service.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program
+  .command('manifest')
+  .description("print the Slack app manifest (paste it into Slack's \"Create New App → From an app manifest\")")
+  .requiredOption('--app-name <name>', 'the app name shown in Slack')
+  .requiredOption('--display-name <name>', "the bot user's display name")
+  .requiredOption('--gate-url <url>', 'the public URL of this service (server.publicUrl); Slack posts clicks to <url>/notifications/callbacks/slack')
+  .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+  .action((opts: { appName: string; displayName: string; gateUrl: string; format: 'yaml' | 'json' }) => {
+    let text: string;
+    try {
+      text = manifestToText(buildManifest({ appName: opts.appName, displayName: opts.displayName, gateUrl: opts.gateUrl }), opts.format);
+    } catch (err) {
+      fail((err as Error).message, 2);
+    }
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  });
+
+const configCmd = program.command('config').description('configuration commands');
+configCmd
+  .command('check')
+  .description('validate the configuration and test the Slack bot token with auth.test')
+  .option('-c, --config <file>', 'YAML configuration file (default: $SLACKOPS_CONFIG)')
+  .action(async (opts: { config?: string }) => {
+    const config = load(opts.config);
+    process.stdout.write(`configuration is valid:\n${JSON.stringify(redactedConfig(config), null, 2)}\n`);
+    if (!config.slack.token) {
+      process.stdout.write('slack: no bot token configured; Slack is not checked\n');
+      return;
+    }
+    try {
+      const who = await new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl }).authTest();
+      process.stdout.write(`slack: reached workspace "${who.team}" (${who.teamId}) at ${who.url} as bot user "${who.user}" (${who.userId})\n`);
+    } catch (err) {
+      const msg = err instanceof SlackApiError ? err.message : (err as Error).message;
+      fail(`slack: auth.test failed: ${msg}`, 1);
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,123 @@
+/**
+ * Delivers the notification outbox. Domain events written by the engine are fanned out into deliveries (in one
+ * transaction with marking the event done); deliveries are handed to the handler of their kind and retried with
+ * backoff until they succeed, fail for good, or run out of attempts. Delivery is at least once; the handlers make
+ * it effectively once (a posted message's ref is recorded before the item is marked delivered, and a handler
+ * that finds the ref posts nothing).
+ */
+import type { Logger } from 'pino';
+import type { Store, OutboxItem } from '../store/index.js';
+import { WorkLoop } from '../lib/work-loop.js';
+import { EVENT_OUTBOX_KIND, type DomainEvent } from '../engine/events.js';
+import { deliveriesFor } from './fan-out.js';
+
+export type DeliveryResult =
+  | { result: 'delivered' }
+  | { result: 'retry'; afterMs: number; error: string }
+  | { result: 'failed'; error: string };
+
+export type DeliveryHandler = (item: OutboxItem) => Promise<DeliveryResult>;
+
+export interface DispatcherOptions {
+  store: Store;
+  logger: Logger;
+  /** Handlers by outbox kind (e.g. the Slack ones); kinds without a handler fail with a reason. */
+  handlers: Record<string, DeliveryHandler>;
+  /** Why kinds without a handler cannot be delivered (e.g. "slack is not enabled"). */
+  missingHandlerReason?: (kind: string) => string;
+  clock?: () => number;
+  /** Attempts before an item is given up (default 300: about a day at the 5-minute backoff ceiling). */
+  maxAttempts?: number;
+  /** Items delivered in parallel per batch (default 4). */
+  concurrency?: number;
+}
+
+/** Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(300_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 9)));
+}
+
+export class NotificationDispatcher {
+  private readonly loop: WorkLoop;
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.loop = new WorkLoop({
+      tick: () => this.tick(),
+      nextDueAt: () => opts.store.repos.outbox.nextDueAt(this.clock()),
+      maxSleepMs: 1_000,
+      onError: (err) => opts.logger.error({ err }, 'notification loop error'),
+      now: this.clock,
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  private async tick(): Promise<number> {
+    const now = this.clock();
+    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, 120_000, this.opts.concurrency ?? 4));
+    await Promise.all(batch.map((item) => this.deliver(item)));
+    return batch.length;
+  }
+
+  private async deliver(item: OutboxItem): Promise<void> {
+    const { store, logger } = this.opts;
+    if (item.kind === EVENT_OUTBOX_KIND) {
+      await this.fanOut(item);
+      return;
+    }
+    const handler = this.opts.handlers[item.kind];
+    let result: DeliveryResult;
+    if (!handler) {
+      result = { result: 'failed', error: this.opts.missingHandlerReason?.(item.kind) ?? `no handler for ${item.kind}` };
+    } else {
+      try {
+        result = await handler(item);
+      } catch (err) {
+        result = { result: 'retry', afterMs: backoffMs(item.attempts), error: (err as Error).message ?? String(err) };
+      }
+    }
+    const now = this.clock();
+    const max = this.opts.maxAttempts ?? 300;
+    if (result.result === 'retry' && item.attempts >= max) {
+      result = { result: 'failed', error: `gave up after ${item.attempts} attempts: ${result.error}` };
+    }
+    switch (result.result) {
+      case 'delivered':
+        await store.repos.outbox.markDelivered(item.id, now);
+        break;
+      case 'retry':
+        logger.warn({ kind: item.kind, key: item.dedupeKey, attempts: item.attempts, error: result.error }, 'notification delivery will be retried');
+        await store.repos.outbox.retryLater(item.id, now + result.afterMs, result.error);
+        break;
+      case 'failed':
+        logger.error({ kind: item.kind, key: item.dedupeKey, error: result.error }, 'notification delivery failed');
+        await store.repos.outbox.markFailed(item.id, result.error, now);
+        break;
+    }
+  }
+
+  private async fanOut(item: OutboxItem): Promise<void> {
+    const event = item.payload as unknown as DomainEvent;
+    const now = this.clock();
+    const added = await this.opts.store.transaction(async (tx) => {
+      const execution = await tx.executions.get(event.executionId);
+      const deliveries = execution ? deliveriesFor(event, execution) : [];
+      for (const d of deliveries) await tx.outbox.add(d, now);
+      await tx.outbox.markDelivered(item.id, now);
+      return deliveries.length;
+    });
+    if (added > 0) this.wake();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Delivery handlers for the Slack judgment notifications: post the awaiting message (buttons), update it when the
+ * judgment is decided or ends, and reply in its thread with the continue/stop notification. Every handler renders
+ * from the execution as it is now, so a late or repeated delivery still tells the truth. The Block Kit itself is
+ * built in `slack/blocks.ts`; this file only decides what to send where.
+ */
+import type { Logger } from 'pino';
+import type { Store, OutboxItem } from '../store/index.js';
+import type { PipelineExecution, StageExecution } from '../model/execution.js';
+import { SlackApiError, type SlackApi } from '../slack/client.js';
+import { judgmentMessage, judgmentThreadReply } from '../slack/blocks.js';
+import { findStage } from '../engine/handlers/index.js';
+import { backoffMs, type DeliveryHandler, type DeliveryResult } from './dispatcher.js';
+import { SLACK_POST, SLACK_REPLY, SLACK_UPDATE } from './fan-out.js';
+import { judgmentViewFor } from './judgment-view.js';
+
+export interface SlackDeliveryOptions {
+  store: Store;
+  slack: SlackApi;
+  publicUrl: string;
+  logger: Logger;
+}
+
+/** Words for Slack errors people can fix themselves, added to the recorded error. */
+const HINTS: Record<string, string> = {
+  not_in_channel: 'invite the bot to the channel (/invite @bot)',
+  channel_not_found: 'check the channel name in the stage notification, and invite the bot if the channel is private',
+  invalid_auth: 'check slack.token',
+  missing_scope: 'reinstall the app with the scopes from `slackops manifest`',
+  account_inactive: 'the bot token belongs to a deactivated app or user',
+};
+
+function fromError(err: unknown, attempts: number): DeliveryResult {
+  if (err instanceof SlackApiError) {
+    const hint = HINTS[err.code];
+    const error = hint ? `${err.message} (${hint})` : err.message;
+    if (err.retryable) return { result: 'retry', afterMs: Math.max(err.retryAfterMs ?? 0, backoffMs(attempts)), error };
+    return { result: 'failed', error };
+  }
+  return { result: 'retry', afterMs: backoffMs(attempts), error: (err as Error)?.message ?? String(err) };
+}
+
+interface Target {
+  execution: PipelineExecution;
+  stage: StageExecution;
+  address: string;
+}
+
+export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string, DeliveryHandler> {
+  const { store, slack, publicUrl } = opts;
+
+  async function target(item: OutboxItem): Promise<Target | null> {
+    const p = item.payload as { executionId: string; stageId: string; address: string };
+    const execution = await store.repos.executions.get(p.executionId);
+    const stage = execution ? findStage(execution, p.stageId) : undefined;
+    if (!execution || !stage) return null;
+    return { execution, stage, address: p.address };
+  }
+
+  /** The judgment message's ref, or a retry while its post is still pending, or null when there is none. */
+  async function messageRef(t: Target): Promise<{ channel: string; ts: string } | DeliveryResult | null> {
+    const ref = await store.repos.slackMessages.find(t.execution.id, t.stage.id, t.address);
+    if (ref) return { channel: ref.channel, ts: ref.ts };
+    const post = await store.repos.outbox.byKey(`${SLACK_POST}:${t.execution.id}:${t.stage.id}:${t.address}`);
+    if (post && post.status === 'pending') return { result: 'retry', afterMs: 500, error: 'waiting for the judgment message to be posted' };
+    return null;
+  }
+
+  const post: DeliveryHandler = async (item) => {
+    const t = await target(item);
+    if (!t) return { result: 'failed', error: 'execution or stage no longer exists' };
+    if (await store.repos.slackMessages.find(t.execution.id, t.stage.id, t.address)) return { result: 'delivered' };
+    try {
+      const ref = await slack.postMessage(t.address, judgmentMessage(judgmentViewFor(t.execution, t.stage, publicUrl)));
+      await store.repos.slackMessages.record({ executionId: t.execution.id, stageId: t.stage.id, address: t.address, ...ref }, Date.now());
+      return { result: 'delivered' };
+    } catch (err) {
+      return fromError(err, item.attempts);
+    }
+  };
+
+  const update: DeliveryHandler = async (item) => {
+    const t = await target(item);
+    if (!t) return { result: 'failed', error: 'execution or stage no longer exists' };
+    const ref = await messageRef(t);
+    if (ref === null) return { result: 'delivered' }; // never posted: nothing to update
+    if ('result' in ref) return ref;
+    try {
+      await slack.updateMessage(ref, judgmentMessage(judgmentViewFor(t.execution, t.stage, publicUrl)));
+      return { result: 'delivered' };
+    } catch (err) {
+      return fromError(err, item.attempts);
+    }
+  };
+
+  const reply: DeliveryHandler = async (item) => {
+    const t = await target(item);
+    if (!t) return { result: 'failed', error: 'execution or stage no longer exists' };
+    const kind = (item.payload as { status?: string }).status === 'stop' ? 'stop' : 'continue';
+    const ref = await messageRef(t);
+    if (ref !== null && 'result' in ref) return ref;
+    const msg = judgmentThreadReply(judgmentViewFor(t.execution, t.stage, publicUrl), kind);
+    try {
+      if (ref) await slack.postMessage(ref.channel, { ...msg, threadTs: ref.ts });
+      else await slack.postMessage(t.address, msg);
+      return { result: 'delivered' };
+    } catch (err) {
+      return fromError(err, item.attempts);
+    }
+  };
+
+  return { [SLACK_POST]: post, [SLACK_UPDATE]: update, [SLACK_REPLY]: reply };
+}

@@ -1,0 +1,125 @@
+/**
+ * Test harness: a real SlackOps service (real SQLite file in a temp directory, real HTTP on loopback) wired to the
+ * fake Slack Web API, plus small helpers to call the API and wait for asynchronous outcomes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { createService, type Service } from '../../src/service.js';
+import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-0000-token';
+
+export interface Harness {
+  service: Service;
+  slack: FakeSlack;
+  dir: string;
+  config: Config;
+  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/** Polls `fn` until it returns a truthy value, or throws after `timeoutMs` with `what` in the message. */
+export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function httpCall<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as T };
+}
+
+export async function startHarness(opts: { slack?: FakeSlack; dir?: string; slackEnabled?: boolean } = {}): Promise<Harness> {
+  const slack =
+    opts.slack ??
+    (await startFakeSlack({
+      token: BOT_TOKEN,
+      users: {
+        U0ALICE: { name: 'alice', email: 'alice@example.com', realName: 'Alice' },
+        U0BOB: { name: 'bob', email: 'bob@example.com', realName: 'Bob' },
+        U0NOMAIL: { name: 'nomail' },
+      },
+    }));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'slackops-test-'));
+  const config = parseConfig(
+    {
+      server: { host: '127.0.0.1', port: 0, publicUrl: 'https://slackops.example.com' },
+      database: { url: `sqlite:${join(dir, 'slackops.db')}` },
+      slack: opts.slackEnabled === false ? { enabled: false } : { enabled: true, token: BOT_TOKEN, signingSecret: SIGNING_SECRET, baseUrl: slack.baseUrl },
+      logging: { level: 'silent' },
+    },
+    {},
+  );
+  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  await service.start();
+  return {
+    service,
+    slack,
+    dir,
+    config,
+    api: (method, path, body, headers) => httpCall(service.url, method, path, body, headers),
+    async close() {
+      await service.stop();
+      if (!opts.slack) await slack.close();
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A pipeline with one manual judgment posting to #deploys, then a wait stage. */
+export function judgmentPipeline(overrides: Record<string, unknown> = {}, stageOverrides: Record<string, unknown> = {}) {
+  return {
+    application: 'checkout',
+    name: 'Deploy to production',
+    parameterConfig: [
+      { name: 'version', required: true },
+      { name: 'region', default: 'eu-west-1', hasOptions: true, options: [{ value: 'eu-west-1' }, { value: 'us-east-1' }] },
+    ],
+    stages: [
+      {
+        refId: '1',
+        requisiteStageRefIds: [],
+        type: 'manualJudgment',
+        name: 'Approve production',
+        instructions: 'Deploy *${parameters.version}* to ${parameters.region}? Asked by ${trigger.user}.',
+        failPipeline: true,
+        sendNotifications: true,
+        notifications: [{ type: 'slack', address: '#deploys', level: 'stage', when: ['manualJudgment', 'manualJudgmentContinue', 'manualJudgmentStop'] }],
+        ...stageOverrides,
+      },
+      { refId: '2', requisiteStageRefIds: ['1'], type: 'wait', name: 'Soak', waitTime: 0 },
+    ],
+    ...overrides,
+  };
+}
