@@ -87,6 +87,7 @@ export class SlackApi {
   private readonly client: WebClient;
   private readonly timeoutMs: number;
   private readonly token: string;
+  private readonly baseOrigin: string;
   private readonly logger: SlackApiLogger | undefined;
 
   /**
@@ -97,6 +98,7 @@ export class SlackApi {
    * @param opts.logger pino-compatible logger for WebClient's warnings (debug for its chatter); none → silent.
    */
   constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined }) {
+    this.baseOrigin = new URL(opts.baseUrl).origin;
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = opts.logger;
@@ -112,6 +114,22 @@ export class SlackApi {
       // we read only its name/code and never copy it onto SlackApiError.
       attachOriginalToWebAPIRequestError: true,
     });
+  }
+
+  /**
+   * A response_url is only followed when it is https on slack.com (Slack sends `https://hooks.slack.com/...`) or
+   * on the configured `baseUrl`'s origin (a fake Slack in tests): a guard should a signed payload ever carry
+   * another host.
+   */
+  private isSlackResponseUrl(url: string): boolean {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    if (u.origin === this.baseOrigin) return true;
+    return u.protocol === 'https:' && (u.hostname === 'slack.com' || u.hostname.endsWith('.slack.com'));
   }
 
   /**
@@ -172,6 +190,9 @@ export class SlackApi {
     body: { text: string; response_type?: 'ephemeral'; replace_original?: boolean },
   ): Promise<void> {
     const method = 'response_url';
+    if (!this.isSlackResponseUrl(responseUrl)) {
+      throw new SlackApiError(method, 'untrusted_response_url', false, null, 'response_url is not a Slack URL; not posting to it');
+    }
     let res: Response;
     try {
       res = await fetch(responseUrl, {

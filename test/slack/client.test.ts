@@ -222,6 +222,15 @@ describe('SlackApi against the fake Slack', () => {
     expect(eGone.message).not.toContain(fake.baseUrl);
   });
 
+  it('refuses to post to a response_url that is neither Slack nor the configured base URL', async () => {
+    const before = fake.responses.length;
+    for (const url of ['http://169.254.169.254/latest', 'http://hooks.slack.com/actions/x', 'https://evil.example.com/hooks.slack.com', 'not a url']) {
+      const err = await failure(api.respond(url, { text: 'x' }));
+      expect([err.code, err.retryable]).toEqual(['untrusted_response_url', false]);
+    }
+    expect(fake.responses.length).toBe(before);
+  });
+
   it('does not log WebClient chatter to the console and routes warnings to our logger', async () => {
     const lines: string[] = [];
     const logger = { debug: (_o: object, m?: string) => lines.push(`debug ${m}`), warn: (_o: object, m?: string) => lines.push(`warn ${m}`) };
