@@ -1,0 +1,429 @@
+/**
+ * YAML file + environment → one validated, typed, frozen `Config`.
+ *
+ * Order of precedence for each setting: environment variable (see `ENV_VARS`) > file (main key or one of echo's
+ * aliases) > default. Every problem is collected and reported at once in a `ConfigError`; no message ever carries
+ * a secret value.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { CONFIG_FILE_ENV, ENV_VARS, type EnvKey } from './reference.js';
+import {
+  isUnset,
+  kindOf,
+  parseBoolean,
+  parseDatabaseUrl,
+  parseHost,
+  parseHttpUrl,
+  parseLogLevel,
+  parseName,
+  parsePort,
+  parseSecret,
+  parseSlackToken,
+  type LogLevel,
+  type ValueParser,
+} from './values.js';
+
+/** The service's configuration. Frozen; secrets are plain strings here, so print it only via `redactedConfig`. */
+export interface Config {
+  server: {
+    /** Listen address. Default `127.0.0.1`. */
+    host: string;
+    /** Listen port, 1..65535. Default 8084. */
+    port: number;
+    /** Base URL for links, no trailing slash. Default `http://<host>:<port>` (0.0.0.0/:: shown as localhost). */
+    publicUrl: string;
+  };
+  database: {
+    /** `sqlite:/absolute/path`, `sqlite::memory:`, `postgres://...` or `postgresql://...`. */
+    url: string;
+  };
+  slack: {
+    enabled: boolean;
+    /** Bot token (`xoxb-`, or `xoxp-`), or null when not configured. Secret. */
+    token: string | null;
+    botName: string;
+    /** Slack app signing secret, or null when not configured. Secret. */
+    signingSecret: string | null;
+    /** Slack Web API base URL, no trailing slash. Default `https://slack.com`. */
+    baseUrl: string;
+  };
+  logging: {
+    level: LogLevel;
+  };
+}
+
+export type { LogLevel };
+
+/** Options of `loadConfig`. */
+export interface LoadConfigOptions {
+  /** YAML file to read; when null/undefined/blank, `$SLACKOPS_CONFIG` is used, else no file (defaults + env). */
+  file?: string | null;
+  /** Environment to read overrides and `SLACKOPS_CONFIG` from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8084,
+  /** `database.url` default is `sqlite:` + this file, resolved against the current directory. */
+  databaseFile: './data/slackops.db',
+  botName: 'slackops',
+  baseUrl: 'https://slack.com',
+  logLevel: 'info' as LogLevel,
+};
+
+/** Keys whose values are secrets: never quoted in messages, scrubbed from every message. */
+const SECRET_KEYS = new Set([
+  'slack.token',
+  'slack.signingSecret',
+  'slack.signing_secret',
+  'slack.app.token',
+  'slack.app.signingSecret',
+  'slack.app.signing_secret',
+]);
+
+/** Problems and secrets seen while reading one configuration. */
+interface Collector {
+  issues: ConfigIssue[];
+  /** Keys that had a value which was refused (so "required" is not reported on top). */
+  invalid: Set<string>;
+  /** Every secret value seen, to scrub from messages. */
+  secrets: Set<string>;
+}
+
+function newCollector(): Collector {
+  return { issues: [], invalid: new Set(), secrets: new Set() };
+}
+
+function report(c: Collector, key: string, message: string): void {
+  c.issues.push({ path: key, message });
+  c.invalid.add(key);
+}
+
+function rememberSecret(c: Collector, key: string, raw: unknown): void {
+  if (typeof raw !== 'string' || raw.trim() === '') return;
+  if (SECRET_KEYS.has(key)) c.secrets.add(raw.trim());
+  if (key === 'database.url') {
+    try {
+      const password = decodeURIComponent(new URL(raw.trim()).password);
+      if (password !== '') c.secrets.add(password);
+    } catch {
+      // not a URL: nothing to remember
+    }
+  }
+}
+
+/** A leaf setting: parsed by `parser`; a refused value is reported and treated as unset. */
+function leaf<T>(c: Collector, key: string, parser: ValueParser<T>) {
+  return z
+    .unknown()
+    .transform((raw): T | undefined => {
+      rememberSecret(c, key, raw);
+      const parsed = parser(raw);
+      if (!parsed.ok) {
+        report(c, key, parsed.problem);
+        return undefined;
+      }
+      return parsed.value;
+    })
+    .optional();
+}
+
+/** Edit distance, for "did you mean" on unknown keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+const looksSecret = (key: string): boolean => /^(xox[a-z]|xapp)-/i.test(key) || key.length > 64;
+
+function unknownKey(c: Collector, prefix: string, key: string, allowed: string[]): void {
+  const secretish = looksSecret(key);
+  const shownKey = secretish ? '<a key that looks like a secret>' : key;
+  let message: string;
+  if (prefix === 'slack.app' && key === 'verification_token') {
+    message = 'unknown key (SlackOps checks Slack requests with the signing secret only; remove it)';
+  } else {
+    const norm = (s: string): string => s.toLowerCase().replace(/[-_]/g, '');
+    const guess = secretish
+      ? undefined
+      : (allowed.find((a) => norm(a) === norm(key)) ??
+        allowed.find((a) => distance(a.toLowerCase(), key.toLowerCase()) <= 2));
+    const suggestion = guess !== undefined ? `did you mean "${guess}"? ` : '';
+    message = `unknown key (${suggestion}allowed: ${allowed.join(', ')})`;
+  }
+  report(c, prefix === '' ? shownKey : `${prefix}.${shownKey}`, message);
+}
+
+/** A mapping of settings: null counts as empty; other non-mappings and unknown keys are reported. */
+function section<S extends z.ZodRawShape>(c: Collector, key: string, shape: S) {
+  return z.preprocess((raw: unknown) => {
+    if (raw === undefined || raw === null) return {};
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      report(c, key === '' ? '(root)' : key, `expected a mapping of settings, got ${kindOf(raw)}`);
+      return {};
+    }
+    const allowed = Object.keys(shape);
+    for (const k of Object.keys(raw)) if (!Object.hasOwn(shape, k)) unknownKey(c, key, k, allowed);
+    return raw;
+  }, z.object(shape));
+}
+
+/** The file's structure, with echo's aliases (`slack.signing_secret`, `slack.app.*`). */
+function fileSchema(c: Collector, cwd: string) {
+  return section(c, '', {
+    server: section(c, 'server', {
+      host: leaf(c, 'server.host', parseHost),
+      port: leaf(c, 'server.port', parsePort),
+      publicUrl: leaf(c, 'server.publicUrl', parseHttpUrl),
+    }),
+    database: section(c, 'database', {
+      url: leaf(c, 'database.url', parseDatabaseUrl(cwd)),
+    }),
+    slack: section(c, 'slack', {
+      enabled: leaf(c, 'slack.enabled', parseBoolean),
+      token: leaf(c, 'slack.token', parseSlackToken),
+      botName: leaf(c, 'slack.botName', parseName),
+      signingSecret: leaf(c, 'slack.signingSecret', parseSecret),
+      baseUrl: leaf(c, 'slack.baseUrl', parseHttpUrl),
+      signing_secret: leaf(c, 'slack.signing_secret', parseSecret),
+      app: section(c, 'slack.app', {
+        token: leaf(c, 'slack.app.token', parseSlackToken),
+        signingSecret: leaf(c, 'slack.app.signingSecret', parseSecret),
+        signing_secret: leaf(c, 'slack.app.signing_secret', parseSecret),
+      }),
+    }),
+    logging: section(c, 'logging', {
+      level: leaf(c, 'logging.level', parseLogLevel),
+    }),
+  });
+}
+
+/** The value a key has among its spellings; different values under different spellings are reported on `main`. */
+function oneOf(c: Collector, main: string, spellings: Array<[key: string, value: string | undefined]>): string | undefined {
+  const given = spellings.filter((s): s is [string, string] => s[1] !== undefined);
+  if (given.length === 0) return undefined;
+  if (new Set(given.map((g) => g[1])).size > 1) {
+    report(c, main, `set to different values in ${given.map((g) => g[0]).join(' and ')}; keep one of them`);
+    return undefined;
+  }
+  return given[0]![1];
+}
+
+const ENV_PARSERS = (cwd: string): { [K in EnvKey]: ValueParser<unknown> } => ({
+  'server.host': parseHost,
+  'server.port': parsePort,
+  'server.publicUrl': parseHttpUrl,
+  'database.url': parseDatabaseUrl(cwd),
+  'slack.enabled': parseBoolean,
+  'slack.token': parseSlackToken,
+  'slack.botName': parseName,
+  'slack.signingSecret': parseSecret,
+  'slack.baseUrl': parseHttpUrl,
+  'logging.level': parseLogLevel,
+});
+
+function defaultPublicUrl(host: string, port: number): string {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const shownHost = bare === '0.0.0.0' || bare === '::' ? 'localhost' : bare.includes(':') ? `[${bare}]` : bare;
+  return `http://${shownHost}:${port}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Replaces every known secret (and anything shaped like a Slack token) with `***`. */
+function scrub(text: string, secrets: Set<string>): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (s.length >= 6) out = out.split(s).join('***');
+  }
+  return out.replace(/\b(xox[a-z]|xapp)-[A-Za-z0-9-]+/g, '***');
+}
+
+function fail(c: Collector, file: string | null): never {
+  const issues = c.issues.map((i) => ({ path: scrub(i.path, c.secrets), message: scrub(i.message, c.secrets) }));
+  throw new ConfigError(issues, file);
+}
+
+function envSecrets(c: Collector, env: NodeJS.ProcessEnv): void {
+  for (const key of Object.keys(ENV_VARS) as EnvKey[]) rememberSecret(c, key, env[ENV_VARS[key]]);
+}
+
+function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: Collector): Config {
+  const cwd = process.cwd();
+  const parsed = fileSchema(c, cwd).safeParse(raw);
+  // The schema reports through the collector and never fails; this guards against a zod surprise.
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) report(c, issue.path.join('.') || '(root)', 'invalid value');
+    fail(c, file);
+  }
+  const f = parsed.data;
+
+  const values: { [K in EnvKey]?: unknown } = {
+    'server.host': f.server.host,
+    'server.port': f.server.port,
+    'server.publicUrl': f.server.publicUrl,
+    'database.url': f.database.url,
+    'slack.enabled': f.slack.enabled,
+    'slack.token': oneOf(c, 'slack.token', [
+      ['slack.token', f.slack.token],
+      ['slack.app.token', f.slack.app.token],
+    ]),
+    'slack.botName': f.slack.botName,
+    'slack.signingSecret': oneOf(c, 'slack.signingSecret', [
+      ['slack.signingSecret', f.slack.signingSecret],
+      ['slack.signing_secret', f.slack.signing_secret],
+      ['slack.app.signingSecret', f.slack.app.signingSecret],
+      ['slack.app.signing_secret', f.slack.app.signing_secret],
+    ]),
+    'slack.baseUrl': f.slack.baseUrl,
+    'logging.level': f.logging.level,
+  };
+
+  const parsers = ENV_PARSERS(cwd);
+  for (const key of Object.keys(ENV_VARS) as EnvKey[]) {
+    const name = ENV_VARS[key];
+    const rawEnv = env[name];
+    if (isUnset(rawEnv)) continue;
+    const result = parsers[key](rawEnv);
+    if (!result.ok) report(c, key, `${result.problem} (from ${name})`);
+    else values[key] = result.value;
+  }
+
+  const host = (values['server.host'] as string | undefined) ?? DEFAULTS.host;
+  const port = (values['server.port'] as number | undefined) ?? DEFAULTS.port;
+  const config: Config = {
+    server: {
+      host,
+      port,
+      publicUrl: (values['server.publicUrl'] as string | undefined) ?? defaultPublicUrl(host, port),
+    },
+    database: {
+      url: (values['database.url'] as string | undefined) ?? `sqlite:${path.resolve(cwd, DEFAULTS.databaseFile)}`,
+    },
+    slack: {
+      enabled: (values['slack.enabled'] as boolean | undefined) ?? false,
+      token: (values['slack.token'] as string | undefined) ?? null,
+      botName: (values['slack.botName'] as string | undefined) ?? DEFAULTS.botName,
+      signingSecret: (values['slack.signingSecret'] as string | undefined) ?? null,
+      baseUrl: (values['slack.baseUrl'] as string | undefined) ?? DEFAULTS.baseUrl,
+    },
+    logging: { level: (values['logging.level'] as LogLevel | undefined) ?? DEFAULTS.logLevel },
+  };
+
+  if (config.slack.enabled) {
+    if (config.slack.token === null && !c.invalid.has('slack.token')) {
+      report(c, 'slack.token', `required when slack.enabled is true (set it in the file or ${ENV_VARS['slack.token']})`);
+    }
+    if (config.slack.signingSecret === null && !c.invalid.has('slack.signingSecret')) {
+      report(
+        c,
+        'slack.signingSecret',
+        `required when slack.enabled is true (set it in the file or ${ENV_VARS['slack.signingSecret']})`,
+      );
+    }
+  }
+
+  if (c.issues.length > 0) fail(c, file);
+  return deepFreeze(config);
+}
+
+/**
+ * Validates an already-parsed configuration object (the YAML's content) and applies environment overrides and
+ * defaults.
+ *
+ * @param raw the file's content: a mapping `{ server?, database?, slack?, logging? }`; null/undefined = empty.
+ * @param env environment for overrides (`SLACKOPS_SERVER_PORT`, `SLACKOPS_SLACK_TOKEN`, ... see `ENV_VARS`);
+ *   default `process.env`.
+ * @returns the frozen Config.
+ * @throws ConfigError listing every problem: unknown keys (named, with a "did you mean"), wrong types or values,
+ *   conflicting alias/main keys, `slack.enabled: true` without token or signing secret. Messages never contain
+ *   secret values.
+ *
+ * Aliases follow Spinnaker echo's keys (`slack.signing_secret`, `slack.app.token`, `slack.app.signingSecret`,
+ * `slack.app.signing_secret`).
+ */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const c = newCollector();
+  envSecrets(c, env);
+  return resolve(raw, env, null, c);
+}
+
+/**
+ * Reads the configuration: the YAML file named by `opts.file`, else by `$SLACKOPS_CONFIG`, else none (defaults and
+ * environment only); then as `parseConfig`. A relative file path resolves against the current directory.
+ *
+ * @throws ConfigError when the file is missing or unreadable (issue path = the file's absolute path), when it is
+ *   not valid YAML (issue path `<file>:<line>:<column>`, message with the line and column), and for every problem
+ *   `parseConfig` reports.
+ */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const c = newCollector();
+  envSecrets(c, env);
+
+  let file: string | undefined;
+  let from = '';
+  if (!isUnset(opts.file)) file = (opts.file as string).trim();
+  else if (!isUnset(env[CONFIG_FILE_ENV])) {
+    file = (env[CONFIG_FILE_ENV] as string).trim();
+    from = ` (from ${CONFIG_FILE_ENV})`;
+  }
+  if (file === undefined) return resolve({}, env, null, c);
+
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'ENOENT'
+        ? 'config file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, expected a YAML file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'config file is not readable (permission denied)'
+            : `config file could not be read (${code ?? String(err)})`;
+    report(c, abs, `${problem}${from}`);
+    fail(c, abs);
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      const text = e.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document (---); keep one' : e.message;
+      report(c, `${abs}:${line}:${col}`, `YAML syntax error at line ${line}, column ${col}: ${text}`);
+    }
+    fail(c, abs);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    report(c, abs, `YAML could not be read: ${(err as Error).message}`);
+    fail(c, abs);
+  }
+  return resolve(raw, env, abs, c);
+}

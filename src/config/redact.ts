@@ -1,0 +1,81 @@
+import type { Config } from './load.js';
+import { maskUrlPassword } from './values.js';
+
+/** `Config` with its secrets replaced: `'***'` where a secret is set, null where it is not. */
+export interface RedactedConfig {
+  server: Config['server'];
+  database: { url: string };
+  slack: Omit<Config['slack'], 'token' | 'signingSecret'> & { token: '***' | null; signingSecret: '***' | null };
+  logging: Config['logging'];
+}
+
+/**
+ * A copy of the configuration that is safe to print (`slackops config check`, startup logs): `slack.token` and
+ * `slack.signingSecret` become `'***'` when set and stay null when not; a password in `database.url`
+ * (`postgres://user:password@...` or `?password=...`) becomes `***`. The input is not changed.
+ */
+export function redactedConfig(config: Config): RedactedConfig {
+  return {
+    server: { ...config.server },
+    database: { url: maskUrlPassword(config.database.url).replace(/([?&]password=)[^&#]*/gi, '$1***') },
+    slack: {
+      ...config.slack,
+      token: config.slack.token === null ? null : '***',
+      signingSecret: config.slack.signingSecret === null ? null : '***',
+    },
+    logging: { ...config.logging },
+  };
+}
+
+/**
+ * pino `redact` paths (fast-redact syntax) covering the configuration's secrets wherever our logs may carry them:
+ * the config object itself (top level, under `config`, or one or two levels down), Slack's echo-style alias keys,
+ * HTTP headers with credentials (`authorization` — Slack Web API calls carry `Bearer xoxb-...` —, cookies,
+ * `x-slack-signature`), axios-style error configs (the Slack SDK's HTTP client), Slack's `response_url`
+ * (a capability URL) and the database URL (it may hold a password; print `redactedConfig(config)` to show it).
+ *
+ * Use as `pino({ redact: { paths: SECRET_LOG_PATHS, censor: '***' } })`. Note `*.x` matches exactly one level;
+ * deeper nesting needs its own path.
+ */
+export const SECRET_LOG_PATHS: string[] = [
+  // the config or its slack section, wherever it sits
+  'token',
+  'signingSecret',
+  'signing_secret',
+  'slack.token',
+  'slack.signingSecret',
+  'slack.signing_secret',
+  'slack.app.token',
+  'slack.app.signingSecret',
+  'slack.app.signing_secret',
+  'config.slack.token',
+  'config.slack.signingSecret',
+  'config.database.url',
+  'database.url',
+  '*.token',
+  '*.signingSecret',
+  '*.signing_secret',
+  '*.*.token',
+  '*.*.signingSecret',
+  '*.*.signing_secret',
+  // HTTP requests and responses (ours and Slack's)
+  'headers.authorization',
+  'headers.Authorization',
+  'headers.cookie',
+  'headers["x-slack-signature"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-slack-signature"]',
+  'request.headers.authorization',
+  'request.headers["x-slack-signature"]',
+  'res.headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'err.config.headers.Authorization',
+  'err.config.headers.authorization',
+  'error.config.headers.Authorization',
+  'error.config.headers.authorization',
+  // Slack interaction payloads
+  'response_url',
+  '*.response_url',
+];

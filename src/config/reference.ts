@@ -1,0 +1,128 @@
+/**
+ * The configuration reference: every setting, its default, its environment variable and what it does. The
+ * loader reads its environment variable names from here, so this table and the behaviour can't drift apart.
+ */
+
+/** One row of the configuration reference (what the README's table is generated from). */
+export interface ConfigReferenceEntry {
+  /** Dotted YAML key, e.g. `server.port`. */
+  key: string;
+  /** The default as text; `(none)` when unset by default. */
+  default: string;
+  /** Environment variable that overrides the file's value, when there is one. */
+  env?: string;
+  /** Short and exact. */
+  description: string;
+}
+
+/** Environment variable naming the YAML file to read when `loadConfig` is not given one. */
+export const CONFIG_FILE_ENV = 'SLACKOPS_CONFIG';
+
+/** Environment variable for each key that has one. Values from the environment win over the file. */
+export const ENV_VARS = {
+  'server.host': 'SLACKOPS_SERVER_HOST',
+  'server.port': 'SLACKOPS_SERVER_PORT',
+  'server.publicUrl': 'SLACKOPS_SERVER_PUBLIC_URL',
+  'database.url': 'SLACKOPS_DATABASE_URL',
+  'slack.enabled': 'SLACKOPS_SLACK_ENABLED',
+  'slack.token': 'SLACKOPS_SLACK_TOKEN',
+  'slack.botName': 'SLACKOPS_SLACK_BOT_NAME',
+  'slack.signingSecret': 'SLACKOPS_SLACK_SIGNING_SECRET',
+  'slack.baseUrl': 'SLACKOPS_SLACK_BASE_URL',
+  'logging.level': 'SLACKOPS_LOG_LEVEL',
+} as const;
+
+export type EnvKey = keyof typeof ENV_VARS;
+
+/**
+ * The configuration reference table. Settings come from a YAML file (the one the caller names, else
+ * `$SLACKOPS_CONFIG`, else none) and the environment; the environment wins; empty values count as unset. Unknown keys are errors.
+ * The alias rows are Spinnaker echo's spellings (`slack.app.*`, snake_case), accepted so an echo config can be
+ * reused; setting an alias and its main key to different values is an error.
+ */
+export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
+  {
+    key: 'server.host',
+    default: '127.0.0.1',
+    env: ENV_VARS['server.host'],
+    description: 'Address the HTTP server listens on (0.0.0.0 for all IPv4 interfaces).',
+  },
+  {
+    key: 'server.port',
+    default: '8084',
+    env: ENV_VARS['server.port'],
+    description: 'TCP port the HTTP server listens on (1-65535; 0 picks a free port).',
+  },
+  {
+    key: 'server.publicUrl',
+    default: 'http://<host>:<port>',
+    env: ENV_VARS['server.publicUrl'],
+    description:
+      'Base URL people and Slack reach the service at; used in links. http(s), trailing slash removed; host 0.0.0.0/:: becomes localhost in the default.',
+  },
+  {
+    key: 'database.url',
+    default: 'sqlite:./data/slackops.db',
+    env: ENV_VARS['database.url'],
+    description:
+      'sqlite:PATH (relative to the working directory), sqlite::memory:, or postgres://user:password@host:5432/db (postgresql:// too).',
+  },
+  {
+    key: 'slack.enabled',
+    default: 'false',
+    env: ENV_VARS['slack.enabled'],
+    description: 'Post judgment messages to Slack and accept button clicks. Requires slack.token and slack.signingSecret.',
+  },
+  {
+    key: 'slack.token',
+    default: '(none)',
+    env: ENV_VARS['slack.token'],
+    description: 'Bot token (xoxb-...) used for Slack Web API calls. Secret.',
+  },
+  {
+    key: 'slack.botName',
+    default: 'slackops',
+    env: ENV_VARS['slack.botName'],
+    description: "Accepted for echo compatibility; the bot's display name is set in the Slack app (slackops manifest --display-name).",
+  },
+  {
+    key: 'slack.signingSecret',
+    default: '(none)',
+    env: ENV_VARS['slack.signingSecret'],
+    description: "Slack app's signing secret; every request from Slack is checked against it. Secret.",
+  },
+  {
+    key: 'slack.baseUrl',
+    default: 'https://slack.com',
+    env: ENV_VARS['slack.baseUrl'],
+    description: 'Slack Web API base URL (methods are called at <baseUrl>/api/<method>); change only for tests or proxies.',
+  },
+  {
+    key: 'logging.level',
+    default: 'info',
+    env: ENV_VARS['logging.level'],
+    description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+  },
+  { key: 'slack.signing_secret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
+  { key: 'slack.app.token', default: '(none)', description: 'Alias of slack.token (echo).' },
+  { key: 'slack.app.signingSecret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
+  { key: 'slack.app.signing_secret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
+];
+
+/**
+ * CONFIG_REFERENCE as a Markdown table (key | default | environment | description), preceded by one line about
+ * `SLACKOPS_CONFIG`; for pasting into the README.
+ */
+export function configReferenceMarkdown(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  const rows = CONFIG_REFERENCE.map(
+    (e) => `| \`${e.key}\` | \`${cell(e.default)}\` | ${e.env !== undefined ? `\`${e.env}\`` : ''} | ${cell(e.description)} |`,
+  );
+  return [
+    `Settings come from a YAML file (the one named on the command line, else \`${CONFIG_FILE_ENV}\`) and from environment variables, which win over the file. Empty values count as unset; unknown keys are errors.`,
+    '',
+    '| key | default | environment | description |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

@@ -1,0 +1,185 @@
+/**
+ * Parsers for single configuration values. Each takes what YAML or the environment gave (`unknown`) and returns
+ * the typed value, `undefined` for "not set" (absent, null, or an empty/blank string), or a problem in words.
+ *
+ * Problems of parsers marked "secret" never quote the value; the others quote it (truncated, with any URL
+ * password masked) so the operator sees what was read.
+ */
+import path from 'node:path';
+
+export type Parsed<T> = { ok: true; value: T | undefined } | { ok: false; problem: string };
+export type ValueParser<T> = (raw: unknown) => Parsed<T>;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const ok = <T>(value: T | undefined): Parsed<T> => ({ ok: true, value });
+const fail = <T>(problem: string): Parsed<T> => ({ ok: false, problem });
+
+/** True for what counts as "not set": undefined, null, or a string that is empty after trimming. */
+export function isUnset(raw: unknown): boolean {
+  return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+}
+
+/** Replaces the password of `scheme://user:password@host` forms with `***`. */
+export function maskUrlPassword(text: string): string {
+  return text.replace(/(\/\/[^/?#@\s:]*:)[^/?#@\s]*@/g, '$1***@');
+}
+
+/** What kind of value this is, in words (for messages about secrets, where the value itself must not appear). */
+export function kindOf(raw: unknown): string {
+  if (raw === null) return 'null';
+  if (Array.isArray(raw)) return 'a list';
+  switch (typeof raw) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'a mapping';
+    default:
+      return `a ${typeof raw}`;
+  }
+}
+
+/** The value as shown in a problem: strings JSON-quoted and cut at 60 characters, URL passwords masked. */
+export function shown(raw: unknown): string {
+  if (typeof raw === 'string') {
+    const masked = maskUrlPassword(raw);
+    return JSON.stringify(masked.length > 60 ? `${masked.slice(0, 57)}...` : masked);
+  }
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  return kindOf(raw);
+}
+
+/** A host name or IP address to listen on; any non-blank string without whitespace or slashes. */
+export const parseHost: ValueParser<string> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  if (typeof raw !== 'string' || /[\s/]/.test(raw.trim())) {
+    return fail(`expected a host name or IP address, got ${shown(raw)}`);
+  }
+  return ok(raw.trim());
+};
+
+/**
+ * A TCP port: an integer 1..65535, given as a number or a string of digits (environment, quoted YAML). 0 is
+ * accepted too and means "any free port" (what tests use); the message names the usual range only.
+ */
+export const parsePort: ValueParser<number> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  let n: number = Number.NaN;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string' && /^\d{1,5}$/.test(raw.trim())) n = Number(raw.trim());
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    return fail(`expected an integer between 1 and 65535, got ${shown(raw)}`);
+  }
+  return ok(n);
+};
+
+/** true/false, also given as the strings "true"/"false" (any case) from the environment or quoted YAML. */
+export const parseBoolean: ValueParser<boolean> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  if (typeof raw === 'boolean') return ok(raw);
+  if (typeof raw === 'string') {
+    const s = raw.trim().toLowerCase();
+    if (s === 'true') return ok(true);
+    if (s === 'false') return ok(false);
+  }
+  return fail(`expected true or false, got ${shown(raw)}`);
+};
+
+/** A non-blank single-line name (e.g. the bot's display name). */
+export const parseName: ValueParser<string> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  if (typeof raw !== 'string' || /[\r\n]/.test(raw)) return fail(`expected a single-line name, got ${shown(raw)}`);
+  return ok(raw.trim());
+};
+
+/**
+ * An absolute http(s) URL without query or fragment; trailing slashes are removed
+ * (`https://slack.com/` → `https://slack.com`), the rest is kept as written.
+ */
+export const parseHttpUrl: ValueParser<string> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  const problem = `expected an http(s) URL without query or fragment, e.g. "https://ci.example.com", got ${shown(raw)}`;
+  if (typeof raw !== 'string') return fail(problem);
+  const text = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(problem);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.search !== '' || url.hash !== '') {
+    return fail(problem);
+  }
+  if (/\s/.test(text)) return fail(problem);
+  return ok(text.replace(/\/+$/, ''));
+};
+
+const DATABASE_FORMS = 'sqlite:PATH, sqlite::memory:, postgres://... or postgresql://...';
+
+/**
+ * `database.url`: `sqlite::memory:`; `sqlite:PATH` with PATH resolved against the process's current directory
+ * (`sqlite:./data/x.db` → `sqlite:/srv/app/data/x.db`); or a `postgres://` / `postgresql://` URL, kept as written.
+ * Problems never quote the value (a PostgreSQL URL may carry a password); they name the scheme that was seen.
+ */
+export function parseDatabaseUrl(cwd: string = process.cwd()): ValueParser<string> {
+  return (raw) => {
+    if (isUnset(raw)) return ok(undefined);
+    if (typeof raw !== 'string') return fail(`expected one of ${DATABASE_FORMS}, got ${kindOf(raw)}`);
+    const text = raw.trim();
+    if (text === 'sqlite::memory:') return ok(text);
+    if (text.startsWith('sqlite:')) {
+      const file = text.slice('sqlite:'.length);
+      if (file === '') return fail(`sqlite: needs a file path, e.g. sqlite:./data/slackops.db (or sqlite::memory:)`);
+      if (file.startsWith('//')) {
+        return fail(`write sqlite:/absolute/path.db or sqlite:relative/path.db, not sqlite://... (accepted: ${DATABASE_FORMS})`);
+      }
+      return ok(`sqlite:${path.resolve(cwd, file)}`);
+    }
+    if (/^postgres(ql)?:\/\//i.test(text)) {
+      try {
+        new URL(text);
+      } catch {
+        return fail(`not a valid PostgreSQL URL (expected postgres://user:password@host:5432/database)`);
+      }
+      return ok(text);
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1];
+    const seen = scheme !== undefined ? `a "${scheme.toLowerCase()}:" URL` : 'a value without a known scheme';
+    return fail(`expected one of ${DATABASE_FORMS}, got ${seen}`);
+  };
+}
+
+/** One of `LOG_LEVELS` (pino's level names), any case. */
+export const parseLogLevel: ValueParser<LogLevel> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  const s = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  const level = LOG_LEVELS.find((l) => l === s);
+  if (level === undefined) return fail(`expected one of ${LOG_LEVELS.join(', ')}, got ${shown(raw)}`);
+  return ok(level);
+};
+
+/**
+ * A secret string (signing secret). Secret: problems never quote the value. Numbers are refused rather than
+ * converted, because YAML may already have changed them (`1e5` → 100000); quote the value in YAML.
+ */
+export const parseSecret: ValueParser<string> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  if (typeof raw !== 'string') return fail(`expected a string, got ${kindOf(raw)} (quote the value in YAML)`);
+  return ok(raw.trim());
+};
+
+/** A Slack bot token (`xoxb-`; user tokens `xoxp-` are accepted too). Secret: problems never quote the value. */
+export const parseSlackToken: ValueParser<string> = (raw) => {
+  const parsed = parseSecret(raw);
+  if (!parsed.ok || parsed.value === undefined) return parsed;
+  if (!parsed.value.startsWith('xoxb-') && !parsed.value.startsWith('xoxp-')) {
+    const hint = parsed.value.startsWith('xapp-') ? '; xapp- is an app-level token, not a bot token' : '';
+    return fail(`expected a bot token (xoxb-...)${hint}`);
+  }
+  return parsed;
+};
