@@ -1,15 +1,24 @@
 /**
  * The `${...}` context of a stage, as orca builds it: the execution, its trigger and parameters, and the outputs of
- * the stages that finished before, merged (later stages win). `#judgment('Stage name')` (and Spinnaker's alias
+ * the stage's ancestors (upstream stages, transitively), merged in the order they ended (later ones win). `#judgment('Stage name')` (and Spinnaker's alias
  * `#judgement`) return the `judgmentInput` of the named manual judgment stage.
  */
-import type { PipelineExecution } from '../model/execution.js';
+import type { PipelineExecution, StageExecution } from '../model/execution.js';
 import { evaluateObject, type ExpressionContext } from '../expressions/index.js';
 
-export function expressionContextFor(execution: PipelineExecution): ExpressionContext {
+export function expressionContextFor(execution: PipelineExecution, stage?: StageExecution): ExpressionContext {
   const outputs: Record<string, unknown> = {};
+  const ancestors = new Set<string>();
+  const visit = (refIds: string[]) => {
+    for (const ref of refIds) {
+      if (ancestors.has(ref)) continue;
+      ancestors.add(ref);
+      visit(execution.stages.find((s) => s.refId === ref)?.requisiteStageRefIds ?? []);
+    }
+  };
+  visit(stage ? stage.requisiteStageRefIds : execution.stages.map((s) => s.refId));
   const finished = execution.stages
-    .filter((s) => s.endTime !== null)
+    .filter((s) => s.endTime !== null && ancestors.has(s.refId))
     .sort((a, b) => (a.endTime ?? 0) - (b.endTime ?? 0));
   for (const s of finished) Object.assign(outputs, s.outputs);
   return {
@@ -32,8 +41,9 @@ function judgmentOf(execution: PipelineExecution) {
  * Evaluates every `${...}` in a stage's context. Failed expressions stay as written and are listed in
  * `expressionEvaluationSummary` (orca's field) so the execution JSON shows why.
  */
-export function evaluateStageContext(execution: PipelineExecution, context: Record<string, unknown>): Record<string, unknown> {
-  const ctx = expressionContextFor(execution);
+export function evaluateStageContext(execution: PipelineExecution, stage: StageExecution): Record<string, unknown> {
+  const ctx = expressionContextFor(execution, stage);
+  const context = stage.context;
   const judgment = judgmentOf(execution);
   const { value, errors } = evaluateObject(context, ctx, { functions: { judgment, judgement: judgment } });
   const out = { ...(value as Record<string, unknown>) };

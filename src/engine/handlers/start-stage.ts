@@ -16,7 +16,7 @@ export async function startStage(h: HandlerContext, msg: EngineMessage): Promise
   const type = STAGE_TYPES.get(stage.type);
   stage.status = 'RUNNING';
   stage.startTime = h.now;
-  stage.context = evaluateStageContext(execution, stage.context);
+  stage.context = evaluateStageContext(execution, stage);
   for (const t of stage.tasks) {
     t.status = 'RUNNING';
     t.startTime = h.now;
