@@ -45,6 +45,11 @@ export interface JudgmentView {
   triggeredBy: string;
   /** Instructions after expression evaluation; Slack mrkdwn as the pipeline author wrote it. */
   instructions: string | null;
+  /**
+   * Custom text of the notification preference for this event (Deck's "custom message",
+   * `notifications[].message.<when>.text`), expressions evaluated; Slack mrkdwn written by the pipeline author.
+   */
+  notificationText?: string | null;
   /** Trigger parameters, name → value (values came from users). */
   parameters: Record<string, string>;
   /** The `judgmentInputs` values, in order; empty means plain Approve/Reject. */

@@ -17,7 +17,18 @@ export function executionUrl(publicUrl: string, execution: PipelineExecution, re
   return `${base}/#/applications/${encodeURIComponent(execution.application)}/executions/details/${encodeURIComponent(execution.id)}?refId=${encodeURIComponent(refId)}`;
 }
 
-export function judgmentViewFor(execution: PipelineExecution, stage: StageExecution, publicUrl: string): JudgmentView {
+/**
+ * The view of a stage's judgment. `notification` and `when` (Deck's event names: `manualJudgment`,
+ * `manualJudgmentContinue`, `manualJudgmentStop`) pick the preference's custom text, if it has one.
+ */
+export function judgmentViewFor(
+  execution: PipelineExecution,
+  stage: StageExecution,
+  publicUrl: string,
+  notification?: NotificationConfig,
+  when?: string,
+): JudgmentView {
+  const custom = notification && when ? notification.message?.[when]?.text : undefined;
   const decision = decisionOf(stage.context);
   const ended = decision === null && stage.status !== 'RUNNING' && stage.status !== 'NOT_STARTED' ? stage.status : null;
   const instructions = stage.context.instructions;
@@ -30,6 +41,7 @@ export function judgmentViewFor(execution: PipelineExecution, stage: StageExecut
     stageName: stage.name,
     triggeredBy: execution.trigger.user,
     instructions: typeof instructions === 'string' && instructions.trim() !== '' ? instructions : null,
+    notificationText: typeof custom === 'string' && custom.trim() !== '' ? custom : null,
     parameters: execution.trigger.parameters,
     judgmentInputs: judgmentInputValues(stage.context),
     executionUrl: executionUrl(publicUrl, execution, stage.refId),

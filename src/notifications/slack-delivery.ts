@@ -12,7 +12,8 @@ import { judgmentMessage, judgmentThreadReply } from '../slack/blocks.js';
 import { findStage } from '../engine/handlers/index.js';
 import { backoffMs, type DeliveryHandler, type DeliveryResult } from './dispatcher.js';
 import { SLACK_POST, SLACK_REPLY, SLACK_UPDATE } from './fan-out.js';
-import { judgmentViewFor } from './judgment-view.js';
+import { judgmentViewFor, slackNotificationsOf } from './judgment-view.js';
+import type { JudgmentView } from '../model/judgment.js';
 
 export interface SlackDeliveryOptions {
   store: Store;
@@ -46,6 +47,12 @@ interface Target {
   address: string;
 }
 
+/** The view for one notification preference of the stage (its custom text for `when`). */
+function viewFor(t: Target, publicUrl: string, when: string): JudgmentView {
+  const notification = slackNotificationsOf(t.stage).find((n) => n.address === t.address);
+  return judgmentViewFor(t.execution, t.stage, publicUrl, notification, when);
+}
+
 export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string, DeliveryHandler> {
   const { store, slack, publicUrl } = opts;
 
@@ -71,7 +78,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
     if (!t) return { result: 'failed', error: 'execution or stage no longer exists' };
     if (await store.repos.slackMessages.find(t.execution.id, t.stage.id, t.address)) return { result: 'delivered' };
     try {
-      const ref = await slack.postMessage(t.address, judgmentMessage(judgmentViewFor(t.execution, t.stage, publicUrl)));
+      const ref = await slack.postMessage(t.address, judgmentMessage(viewFor(t, publicUrl, 'manualJudgment')));
       await store.repos.slackMessages.record({ executionId: t.execution.id, stageId: t.stage.id, address: t.address, ...ref }, Date.now());
       return { result: 'delivered' };
     } catch (err) {
@@ -86,7 +93,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
     if (ref === null) return { result: 'delivered' }; // never posted: nothing to update
     if ('result' in ref) return ref;
     try {
-      await slack.updateMessage(ref, judgmentMessage(judgmentViewFor(t.execution, t.stage, publicUrl)));
+      await slack.updateMessage(ref, judgmentMessage(viewFor(t, publicUrl, 'manualJudgment')));
       return { result: 'delivered' };
     } catch (err) {
       return fromError(err, item.attempts);
@@ -99,7 +106,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
     const kind = (item.payload as { status?: string }).status === 'stop' ? 'stop' : 'continue';
     const ref = await messageRef(t);
     if (ref !== null && 'result' in ref) return ref;
-    const msg = judgmentThreadReply(judgmentViewFor(t.execution, t.stage, publicUrl), kind);
+    const msg = judgmentThreadReply(viewFor(t, publicUrl, kind === 'stop' ? 'manualJudgmentStop' : 'manualJudgmentContinue'), kind);
     try {
       if (ref) await slack.postMessage(ref.channel, { ...msg, threadTs: ref.ts });
       else await slack.postMessage(t.address, msg);

@@ -307,6 +307,9 @@ function summaryBlocks(view: JudgmentView, state: string, triggeredLine: boolean
   }
   blocks.push(summary);
 
+  const custom = view.notificationText?.trim();
+  if (custom) blocks.push(section(fit(instructionSegments(custom), BLOCK_KIT_LIMITS.text)));
+
   const instructions = view.instructions?.trim();
   if (instructions) {
     blocks.push(section(fit([txt('*Instructions*\n'), ...instructionSegments(instructions)], BLOCK_KIT_LIMITS.text)));
@@ -497,6 +500,8 @@ export function judgmentThreadReply(view: JudgmentView, kind: JudgmentStatus): S
     segs.push(txt('\nInput: '), txt(escapeMrkdwn(d.judgmentInput === '' ? '(blank)' : d.judgmentInput)));
   }
   const blocks: Block[] = [section(fit(segs, BLOCK_KIT_LIMITS.text))];
+  const custom = view.notificationText?.trim();
+  if (custom) blocks.push(section(fit(instructionSegments(custom), BLOCK_KIT_LIMITS.text)));
   if (d) blocks.push(context(fit(decisionSegments(d), BLOCK_KIT_LIMITS.text)));
 
   const textSegs: Seg[] = [txt(`${fallbackHead(view)} was ${what.toLowerCase()}`)];

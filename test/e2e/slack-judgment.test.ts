@@ -153,6 +153,27 @@ describe('Slack approval of a manual judgment', () => {
     expect(done.stages[0].context.judgmentInput).toBe('Roll out slowly');
   });
 
+  it('shows the notification preference\'s custom text, expressions evaluated, in the message and the thread reply', async () => {
+    await savePipeline(
+      judgmentPipeline({}, {
+        notifications: [
+          {
+            type: 'slack',
+            address: 'deploys',
+            when: ['manualJudgment', 'manualJudgmentContinue'],
+            message: { manualJudgment: { text: 'On call: ${trigger.user}' }, manualJudgmentContinue: { text: 'Shipping ${parameters.version} now' } },
+          },
+        ],
+      }),
+    );
+    await trigger({ version: '4.5.6' });
+    const post = await postedJudgmentMessage();
+    expect(JSON.stringify(post.args.blocks)).toContain('On call: carol@example.com');
+    await click('judgment:continue');
+    const reply = await waitFor('continue reply', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts));
+    expect(JSON.stringify(reply.args.blocks)).toContain('Shipping 4.5.6 now');
+  });
+
   it('two concurrent clicks make one decision; the other clicker is told who judged', async () => {
     await savePipeline();
     const id = await trigger();
