@@ -60,7 +60,9 @@ export async function httpCall<T = any>(
   return { status: res.status, body: parsed as T };
 }
 
-export async function startHarness(opts: { slack?: FakeSlack; dir?: string; slackEnabled?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { slack?: FakeSlack; dir?: string; slackEnabled?: boolean; logger?: pino.Logger } = {},
+): Promise<Harness> {
   const slack =
     opts.slack ??
     (await startFakeSlack({
@@ -81,7 +83,7 @@ export async function startHarness(opts: { slack?: FakeSlack; dir?: string; slac
     },
     {},
   );
-  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const service = await createService(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await service.start();
   return {
     service,
