@@ -10,6 +10,19 @@ import type { ExecutionStatus } from '../model/status.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
+/**
+ * Leases claimed rows of a work table until `until` (epoch ms) and counts the attempt. Another worker skips a
+ * leased row until the lease runs out, which is how work held by a dead process is taken over.
+ */
+async function lease(db: Executor, table: 'queue' | 'outbox' | 'slack_interactions', rows: Array<{ id: number }>, until: number): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .updateTable(table)
+    .set((eb) => ({ lease_until: until, attempts: eb('attempts', '+', 1) }))
+    .where('id', 'in', rows.map((r) => Number(r.id)))
+    .execute();
+}
+
 /** Applications are created implicitly when a pipeline is first saved for them (as Gate/front50 do). */
 export class ApplicationRepository {
   constructor(private readonly db: Executor) {}
@@ -188,13 +201,7 @@ export class QueueRepository {
       .orderBy('id')
       .limit(limit)
       .execute();
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => Number(r.id));
-    await this.db
-      .updateTable('queue')
-      .set((eb) => ({ lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', ids)
-      .execute();
+    await lease(this.db, 'queue', rows, now + leaseMs);
     return rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind,
@@ -276,13 +283,7 @@ export class OutboxRepository {
       .orderBy('id')
       .limit(limit)
       .execute();
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => Number(r.id));
-    await this.db
-      .updateTable('outbox')
-      .set((eb) => ({ lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', ids)
-      .execute();
+    await lease(this.db, 'outbox', rows, now + leaseMs);
     return rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind,
@@ -423,12 +424,7 @@ export class SlackInteractionRepository {
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
     if (id !== undefined) q = q.where('id', '=', id);
     const rows = await q.orderBy('id').limit(limit).execute();
-    if (rows.length === 0) return [];
-    await this.db
-      .updateTable('slack_interactions')
-      .set((eb) => ({ lease_until: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', rows.map((r) => Number(r.id)))
-      .execute();
+    await lease(this.db, 'slack_interactions', rows, now + leaseMs);
     return rows.map((r) => ({
       id: Number(r.id),
       receivedAt: Number(r.received_at),
