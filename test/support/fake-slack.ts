@@ -85,6 +85,13 @@ export interface FakeSlack {
   replies(channel: string, threadTs: string): FakeSlackMessage[];
   /** The fake channel id for a name (`demo_alerts`, `#demo_alerts`) — ids are returned as they are. */
   channelId(nameOrId: string): string;
+  /** The underlying HTTP server (e.g. to attach a WebSocket server for a fake Socket Mode). */
+  readonly server: Server;
+  /**
+   * Answers `method` with `handler(args)` instead of the built-in behaviour (or adds a method the fake does not
+   * know). Calls are still recorded, failures injected and the token checked.
+   */
+  onMethod(method: string, handler: (args: Record<string, unknown>) => Record<string, unknown>): void;
   /** Forgets calls, responses, messages and pending failures (users and token stay). */
   reset(): void;
   close(): Promise<void>;
@@ -114,6 +121,7 @@ export async function startFakeSlack(
   const ephemerals: FakeSlackEphemeral[] = [];
   const messages = new Map<string, FakeSlackMessage>();
   const failures = new Map<string, FakeSlackFailure[]>();
+  const overrides = new Map<string, (args: Record<string, unknown>) => Record<string, unknown>>();
   let seq = 0;
   let responseSeq = 0;
   let baseUrl = '';
@@ -309,7 +317,8 @@ export async function startFakeSlack(
         sendJson(res, 200, { ok: false, error: 'invalid_auth' });
         return;
       }
-      const answer = handleMethod(method, args);
+      const override = overrides.get(method);
+      const answer = override ? override(args) : handleMethod(method, args);
       if (answer.ok !== true) call.outcome = String(answer.error);
       sendJson(res, 200, answer);
     });
@@ -352,6 +361,10 @@ export async function startFakeSlack(
     replies: (channel, threadTs) =>
       [...messages.values()].filter((m) => m.channel === fakeChannelId(channel) && m.threadTs === threadTs),
     channelId: fakeChannelId,
+    server,
+    onMethod: (method, handler) => {
+      overrides.set(method, handler);
+    },
     reset: () => {
       calls.length = 0;
       responses.length = 0;
