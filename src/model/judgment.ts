@@ -24,10 +24,23 @@ export interface JudgmentRequest {
 export interface JudgmentDecision {
   judgmentStatus: JudgmentStatus;
   judgmentInput: string | null;
+  /** Who decided: for a continue that needed several approvals, the approver whose approval completed it. */
   user: string;
   slackUserId: string | null;
   via: JudgmentVia;
   at: number;
+  /** Free-text reason given with a rejection (Slack's reject modal, or `comment` in the PATCH); extension. */
+  reason?: string | null;
+  /** Everyone who approved, in order, when `requiredApprovals` > 1 (extension). */
+  approvers?: JudgmentApproval[];
+}
+
+/** One accepted approval while more are needed (`requiredApprovals`, an extension). `at` is epoch ms. */
+export interface JudgmentApproval {
+  user: string;
+  slackUserId: string | null;
+  at: number;
+  judgmentInput: string | null;
 }
 
 /**
@@ -58,8 +71,54 @@ export interface JudgmentView {
   executionUrl: string;
   /** Null while awaiting; set once judged. */
   decision: JudgmentDecision | null;
-  /** Set when the stage ended without a judgment (canceled, timed out); e.g. "CANCELED". */
+  /**
+   * Set when the stage ended without a judgment: "TIMED_OUT" (`stageTimeoutMs` ran out; see `timeoutMs`),
+   * "CANCELED" (the execution was canceled; see `endedBy`), or another stage status.
+   */
   endedWithoutJudgment?: string | null;
+  /** Who canceled, when `endedWithoutJudgment` is "CANCELED" and it is known. */
+  endedBy?: string | null;
+  /** The stage's timeout in ms (`stageTimeoutMs`), for "Timed out after 2h". */
+  timeoutMs?: number | null;
+  /** Approvals needed to continue (`requiredApprovals`, extension; default 1). */
+  requiredApprovals?: number;
+  /** Approvals received so far while awaiting (distinct people), in order. */
+  approvals?: JudgmentApproval[];
+  /** Roles allowed to judge (`requiredJudgmentRoles` / `selectedStageRoles`); empty or absent = anyone. */
+  allowedRoles?: string[];
+  /** When the stage started waiting (epoch ms), for reminders ("waiting for 2h"). */
+  awaitingSince?: number | null;
+}
+
+/**
+ * Spinnaker's pipeline- and stage-level notification events (echo's `when` values).
+ */
+export type ExecutionEventName =
+  | 'pipeline.starting'
+  | 'pipeline.complete'
+  | 'pipeline.failed'
+  | 'stage.starting'
+  | 'stage.complete'
+  | 'stage.failed';
+
+/** Channel-neutral view of a pipeline- or stage-level notification. Times are epoch ms. */
+export interface ExecutionNotificationView {
+  event: ExecutionEventName;
+  application: string;
+  pipelineName: string;
+  executionId: string;
+  executionUrl: string;
+  /** The execution's status (pipeline.*) or the stage's (stage.*), e.g. "SUCCEEDED", "TERMINAL". */
+  status: string;
+  triggeredBy: string;
+  /** Set for stage.* events. */
+  stageName?: string | null;
+  /** The preference's `message[when].text`, expressions evaluated; pipeline author's mrkdwn. */
+  customText?: string | null;
+  startTime: number | null;
+  endTime: number | null;
+  /** A short failure reason when there is one (e.g. the failing stage and its error). */
+  error?: string | null;
 }
 
 /** Reference to a posted chat message, for later updates and thread replies. */
