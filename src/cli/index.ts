@@ -1,8 +1,10 @@
 /**
  * The `slackops` command (commander):
  * - `slackops serve [--config FILE]` runs the service;
- * - `slackops manifest --app-name NAME --display-name NAME --gate-url URL [--format yaml|json]` prints the Slack app
- *   manifest to paste into Slack's "From an app manifest" dialog;
+ * - `slackops manifest --app-name NAME --display-name NAME --gate-url URL [--format yaml|json] [--user-groups]` prints
+ *   the Slack app manifest to paste into Slack's "From an app manifest" dialog; with `--socket-mode` the manifest
+ *   turns Socket Mode on, has no request URL and `--gate-url` may be left out; `--user-groups` adds the
+ *   `usergroups:read` bot scope (for `authz.slackUserGroups`);
  * - `slackops config check [--config FILE]` validates the configuration and, when a bot token is set, calls
  *   `auth.test` to show which workspace and bot it reaches.
  * Exit codes: 0 ok, 1 runtime failure (database, Slack), 2 bad configuration or options.
@@ -62,17 +64,34 @@ program
   .description("print the Slack app manifest (paste it into Slack's \"Create New App → From an app manifest\")")
   .requiredOption('--app-name <name>', 'the app name shown in Slack')
   .requiredOption('--display-name <name>', "the bot user's display name")
-  .requiredOption('--gate-url <url>', 'the public URL of this service (server.publicUrl); Slack posts clicks to <url>/notifications/callbacks/slack')
+  .option(
+    '--gate-url <url>',
+    'the public URL of this service (server.publicUrl); Slack posts clicks to <url>/notifications/callbacks/slack (required unless --socket-mode)',
+  )
+  .option('--socket-mode', 'Slack sends clicks over Socket Mode (slack.socketMode: true): no request URL, Slack need not reach this service')
+  .option('--user-groups', 'also ask for the usergroups:read bot scope, so Slack user groups can count as roles (authz.slackUserGroups)')
   .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-  .action((opts: { appName: string; displayName: string; gateUrl: string; format: 'yaml' | 'json' }) => {
-    let text: string;
-    try {
-      text = manifestToText(buildManifest({ appName: opts.appName, displayName: opts.displayName, gateUrl: opts.gateUrl }), opts.format);
-    } catch (err) {
-      fail((err as Error).message, 2);
-    }
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  });
+  .action(
+    (opts: { appName: string; displayName: string; gateUrl?: string; socketMode?: boolean; userGroups?: boolean; format: 'yaml' | 'json' }) => {
+      if (!opts.socketMode && (opts.gateUrl === undefined || opts.gateUrl.trim() === '')) {
+        fail("required option '--gate-url <url>' not specified (leave it out only with --socket-mode)", 2);
+      }
+      let text: string;
+      try {
+        const manifest = buildManifest({
+          appName: opts.appName,
+          displayName: opts.displayName,
+          gateUrl: opts.gateUrl,
+          socketMode: opts.socketMode === true,
+          userGroups: opts.userGroups === true,
+        });
+        text = manifestToText(manifest, opts.format);
+      } catch (err) {
+        fail((err as Error).message, 2);
+      }
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+  );
 
 const configCmd = program.command('config').description('configuration commands');
 configCmd

@@ -19,8 +19,11 @@ import {
   parseHost,
   parseHttpUrl,
   parseLogLevel,
+  parseAppToken,
+  parseMilliseconds,
   parseName,
   parsePort,
+  parseRoles,
   parseSecret,
   parseSlackToken,
   type LogLevel,
@@ -50,9 +53,31 @@ export interface Config {
     signingSecret: string | null;
     /** Slack Web API base URL, no trailing slash. Default `https://slack.com`. */
     baseUrl: string;
+    /**
+     * Receive interactions over Socket Mode (a WebSocket opened with `appToken`) instead of the HTTP callback.
+     * Default false. With `enabled` and `socketMode`, `appToken` is required and `signingSecret` is not.
+     */
+    socketMode: boolean;
+    /** App-level token (`xapp-`, scope `connections:write`) for Socket Mode, or null when not configured. Secret. */
+    appToken: string | null;
   };
   logging: {
     level: LogLevel;
+  };
+  /** Who holds which role, for stages that limit who may judge (`selectedStageRoles`, `requiredJudgmentRoles`). */
+  authz: {
+    /**
+     * ROLE → member emails, lower-cased and trimmed (compare emails case-insensitively). Role names as written.
+     * Default `{}`. Look roles up with `Object.hasOwn`.
+     */
+    roles: Record<string, string[]>;
+    /**
+     * Slack user groups count as roles too: a member of the group with handle `sre` holds role `sre`. Needs the
+     * bot scope `usergroups:read`. Default false.
+     */
+    slackUserGroups: boolean;
+    /** How long user-group membership read from Slack is reused, in ms (0 = ask every time). Default 300,000. */
+    userGroupCacheMs: number;
   };
 }
 
@@ -74,11 +99,14 @@ const DEFAULTS = {
   botName: 'slackops',
   baseUrl: 'https://slack.com',
   logLevel: 'info' as LogLevel,
+  /** `authz.userGroupCacheMs`: five minutes. */
+  userGroupCacheMs: 300_000,
 };
 
 /** Keys whose values are secrets: never quoted in messages, scrubbed from every message. */
 const SECRET_KEYS = new Set([
   'slack.token',
+  'slack.appToken',
   'slack.signingSecret',
   'slack.signing_secret',
   'slack.app.token',
@@ -128,6 +156,18 @@ function leaf<T>(c: Collector, key: string, parser: ValueParser<T>) {
         report(c, key, parsed.problem);
         return undefined;
       }
+      return parsed.value;
+    })
+    .optional();
+}
+
+/** `authz.roles`: every problem is reported under its own key (the role, or the member's index). */
+function rolesLeaf(c: Collector, key: string) {
+  return z
+    .unknown()
+    .transform((raw): Record<string, string[]> | undefined => {
+      const parsed = parseRoles(raw, key);
+      for (const p of parsed.problems) report(c, p.key, p.problem);
       return parsed.value;
     })
     .optional();
@@ -199,6 +239,8 @@ function fileSchema(c: Collector, cwd: string) {
       botName: leaf(c, 'slack.botName', parseName),
       signingSecret: leaf(c, 'slack.signingSecret', parseSecret),
       baseUrl: leaf(c, 'slack.baseUrl', parseHttpUrl),
+      socketMode: leaf(c, 'slack.socketMode', parseBoolean),
+      appToken: leaf(c, 'slack.appToken', parseAppToken),
       signing_secret: leaf(c, 'slack.signing_secret', parseSecret),
       app: section(c, 'slack.app', {
         token: leaf(c, 'slack.app.token', parseSlackToken),
@@ -208,6 +250,11 @@ function fileSchema(c: Collector, cwd: string) {
     }),
     logging: section(c, 'logging', {
       level: leaf(c, 'logging.level', parseLogLevel),
+    }),
+    authz: section(c, 'authz', {
+      roles: rolesLeaf(c, 'authz.roles'),
+      slackUserGroups: leaf(c, 'authz.slackUserGroups', parseBoolean),
+      userGroupCacheMs: leaf(c, 'authz.userGroupCacheMs', parseMilliseconds),
     }),
   });
 }
@@ -233,6 +280,8 @@ const ENV_PARSERS = (cwd: string): { [K in EnvKey]: ValueParser<unknown> } => ({
   'slack.botName': parseName,
   'slack.signingSecret': parseSecret,
   'slack.baseUrl': parseHttpUrl,
+  'slack.socketMode': parseBoolean,
+  'slack.appToken': parseAppToken,
   'logging.level': parseLogLevel,
 });
 
@@ -296,6 +345,8 @@ function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: C
       ['slack.app.signing_secret', f.slack.app.signing_secret],
     ]),
     'slack.baseUrl': f.slack.baseUrl,
+    'slack.socketMode': f.slack.socketMode,
+    'slack.appToken': f.slack.appToken,
     'logging.level': f.logging.level,
   };
 
@@ -326,20 +377,41 @@ function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: C
       botName: (values['slack.botName'] as string | undefined) ?? DEFAULTS.botName,
       signingSecret: (values['slack.signingSecret'] as string | undefined) ?? null,
       baseUrl: (values['slack.baseUrl'] as string | undefined) ?? DEFAULTS.baseUrl,
+      socketMode: (values['slack.socketMode'] as boolean | undefined) ?? false,
+      appToken: (values['slack.appToken'] as string | undefined) ?? null,
     },
     logging: { level: (values['logging.level'] as LogLevel | undefined) ?? DEFAULTS.logLevel },
+    authz: {
+      roles: f.authz.roles ?? {},
+      slackUserGroups: f.authz.slackUserGroups ?? false,
+      userGroupCacheMs: f.authz.userGroupCacheMs ?? DEFAULTS.userGroupCacheMs,
+    },
   };
 
   if (config.slack.enabled) {
     if (config.slack.token === null && !c.invalid.has('slack.token')) {
       report(c, 'slack.token', `required when slack.enabled is true (set it in the file or ${ENV_VARS['slack.token']})`);
     }
-    if (config.slack.signingSecret === null && !c.invalid.has('slack.signingSecret')) {
-      report(
-        c,
-        'slack.signingSecret',
-        `required when slack.enabled is true (set it in the file or ${ENV_VARS['slack.signingSecret']})`,
-      );
+    // Which of the two is needed depends on how interactions arrive; when slack.socketMode itself was refused,
+    // that is unknown and only the refusal is reported.
+    if (!c.invalid.has('slack.socketMode')) {
+      if (config.slack.socketMode) {
+        // Socket Mode: requests arrive over a WebSocket this service opened with the app-level token, so there is
+        // no signed HTTP request to check and the signing secret is not needed.
+        if (config.slack.appToken === null && !c.invalid.has('slack.appToken')) {
+          report(
+            c,
+            'slack.appToken',
+            `required when slack.enabled and slack.socketMode are true (set it in the file or ${ENV_VARS['slack.appToken']})`,
+          );
+        }
+      } else if (config.slack.signingSecret === null && !c.invalid.has('slack.signingSecret')) {
+        report(
+          c,
+          'slack.signingSecret',
+          `required when slack.enabled is true (set it in the file or ${ENV_VARS['slack.signingSecret']})`,
+        );
+      }
     }
   }
 
@@ -351,13 +423,14 @@ function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: C
  * Validates an already-parsed configuration object (the YAML's content) and applies environment overrides and
  * defaults.
  *
- * @param raw the file's content: a mapping `{ server?, database?, slack?, logging? }`; null/undefined = empty.
+ * @param raw the file's content: a mapping `{ server?, database?, slack?, logging?, authz? }`; null/undefined = empty.
  * @param env environment for overrides (`SLACKOPS_SERVER_PORT`, `SLACKOPS_SLACK_TOKEN`, ... see `ENV_VARS`);
  *   default `process.env`.
  * @returns the frozen Config.
  * @throws ConfigError listing every problem: unknown keys (named, with a "did you mean"), wrong types or values,
- *   conflicting alias/main keys, `slack.enabled: true` without token or signing secret. Messages never contain
- *   secret values.
+ *   conflicting alias/main keys, `slack.enabled: true` without token, or without signing secret (HTTP callback)
+ *   or app-level token (`slack.socketMode: true`); `authz.roles` problems are named per role and member
+ *   (`authz.roles.sre[1]`). Messages never contain secret values.
  *
  * Aliases follow Spinnaker echo's keys (`slack.signing_secret`, `slack.app.token`, `slack.app.signingSecret`,
  * `slack.app.signing_secret`).

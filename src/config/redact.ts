@@ -5,14 +5,21 @@ import { maskUrlPassword } from './values.js';
 export interface RedactedConfig {
   server: Config['server'];
   database: { url: string };
-  slack: Omit<Config['slack'], 'token' | 'signingSecret'> & { token: '***' | null; signingSecret: '***' | null };
+  slack: Omit<Config['slack'], 'token' | 'signingSecret' | 'appToken'> & {
+    token: '***' | null;
+    signingSecret: '***' | null;
+    appToken: '***' | null;
+  };
   logging: Config['logging'];
+  /** As configured (role members' emails are not secrets). */
+  authz: Config['authz'];
 }
 
 /**
- * A copy of the configuration that is safe to print (`slackops config check`, startup logs): `slack.token` and
- * `slack.signingSecret` become `'***'` when set and stay null when not; a password in `database.url`
- * (`postgres://user:password@...` or `?password=...`) becomes `***`. The input is not changed.
+ * A copy of the configuration that is safe to print (`slackops config check`, startup logs): `slack.token`,
+ * `slack.signingSecret` and `slack.appToken` become `'***'` when set and stay null when not; a password in
+ * `database.url` (`postgres://user:password@...` or `?password=...`) becomes `***`. The input is not changed
+ * (the copy shares nothing with it).
  */
 export function redactedConfig(config: Config): RedactedConfig {
   return {
@@ -22,15 +29,22 @@ export function redactedConfig(config: Config): RedactedConfig {
       ...config.slack,
       token: config.slack.token === null ? null : '***',
       signingSecret: config.slack.signingSecret === null ? null : '***',
+      appToken: config.slack.appToken === null ? null : '***',
     },
     logging: { ...config.logging },
+    authz: {
+      ...config.authz,
+      roles: Object.fromEntries(Object.entries(config.authz.roles).map(([role, emails]) => [role, [...emails]])),
+    },
   };
 }
 
 /**
  * pino `redact` paths (fast-redact syntax) covering the configuration's secrets wherever our logs may carry them:
  * the config object itself (top level, under `config`, or one or two levels down), Slack's echo-style alias keys,
- * HTTP headers with credentials (`authorization` — Slack Web API calls carry `Bearer xoxb-...` —, cookies,
+ * the app-level token (`appToken`, Socket Mode's `xapp-...`),
+ * HTTP headers with credentials (`authorization` — Slack Web API calls carry `Bearer xoxb-...` or, for
+ * `apps.connections.open`, `Bearer xapp-...` —, cookies,
  * `x-slack-signature`), axios-style error configs (the Slack SDK's HTTP client), Slack's `response_url`
  * (a capability URL) and the database URL (it may hold a password; print `redactedConfig(config)` to show it).
  *
@@ -42,22 +56,27 @@ export const SECRET_LOG_PATHS: string[] = [
   'token',
   'signingSecret',
   'signing_secret',
+  'appToken',
   'slack.token',
   'slack.signingSecret',
   'slack.signing_secret',
+  'slack.appToken',
   'slack.app.token',
   'slack.app.signingSecret',
   'slack.app.signing_secret',
   'config.slack.token',
   'config.slack.signingSecret',
+  'config.slack.appToken',
   'config.database.url',
   'database.url',
   '*.token',
   '*.signingSecret',
   '*.signing_secret',
+  '*.appToken',
   '*.*.token',
   '*.*.signingSecret',
   '*.*.signing_secret',
+  '*.*.appToken',
   // HTTP requests and responses (ours and Slack's)
   'headers.authorization',
   'headers.Authorization',

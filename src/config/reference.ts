@@ -29,6 +29,8 @@ export const ENV_VARS = {
   'slack.botName': 'SLACKOPS_SLACK_BOT_NAME',
   'slack.signingSecret': 'SLACKOPS_SLACK_SIGNING_SECRET',
   'slack.baseUrl': 'SLACKOPS_SLACK_BASE_URL',
+  'slack.socketMode': 'SLACKOPS_SLACK_SOCKET_MODE',
+  'slack.appToken': 'SLACKOPS_SLACK_APP_TOKEN',
   'logging.level': 'SLACKOPS_LOG_LEVEL',
 } as const;
 
@@ -71,7 +73,8 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     key: 'slack.enabled',
     default: 'false',
     env: ENV_VARS['slack.enabled'],
-    description: 'Post judgment messages to Slack and accept button clicks. Requires slack.token and slack.signingSecret.',
+    description:
+      'Post judgment messages to Slack and accept button clicks. Requires slack.token, and slack.signingSecret (HTTP callback) or slack.appToken (Socket Mode).',
   },
   {
     key: 'slack.token',
@@ -98,13 +101,43 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     description: 'Slack Web API base URL (methods are called at <baseUrl>/api/<method>); change only for tests or proxies.',
   },
   {
+    key: 'slack.socketMode',
+    default: 'false',
+    env: ENV_VARS['slack.socketMode'],
+    description:
+      'Take button clicks over Socket Mode (a WebSocket this service opens to Slack), not the public callback URL. Needs slack.appToken, not slack.signingSecret.',
+  },
+  {
+    key: 'slack.appToken',
+    default: '(none)',
+    env: ENV_VARS['slack.appToken'],
+    description: 'App-level token (xapp-..., scope connections:write) that opens the Socket Mode connection. Not slack.app.token. Secret.',
+  },
+  {
     key: 'logging.level',
     default: 'info',
     env: ENV_VARS['logging.level'],
     description: 'Log level: fatal, error, warn, info, debug, trace or silent.',
   },
+  {
+    key: 'authz.roles',
+    default: '{}',
+    description:
+      'Role name → list of member emails (compared case-insensitively), for stages that limit who may judge (selectedStageRoles, requiredJudgmentRoles).',
+  },
+  {
+    key: 'authz.slackUserGroups',
+    default: 'false',
+    description:
+      'Slack user groups count as roles too (group handle = role). Needs the bot scope usergroups:read to list groups and members (manifest --user-groups).',
+  },
+  {
+    key: 'authz.userGroupCacheMs',
+    default: '300000',
+    description: 'How long Slack user-group membership is reused before Slack is asked again, in ms (0 = every time).',
+  },
   { key: 'slack.signing_secret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
-  { key: 'slack.app.token', default: '(none)', description: 'Alias of slack.token (echo).' },
+  { key: 'slack.app.token', default: '(none)', description: 'Alias of slack.token (echo): the bot token, not slack.appToken.' },
   { key: 'slack.app.signingSecret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
   { key: 'slack.app.signing_secret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
 ];

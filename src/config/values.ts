@@ -178,8 +178,96 @@ export const parseSlackToken: ValueParser<string> = (raw) => {
   const parsed = parseSecret(raw);
   if (!parsed.ok || parsed.value === undefined) return parsed;
   if (!parsed.value.startsWith('xoxb-') && !parsed.value.startsWith('xoxp-')) {
-    const hint = parsed.value.startsWith('xapp-') ? '; xapp- is an app-level token, not a bot token' : '';
+    const hint = parsed.value.startsWith('xapp-') ? '; xapp- is an app-level token, not a bot token (it goes in slack.appToken)' : '';
     return fail(`expected a bot token (xoxb-...)${hint}`);
   }
   return parsed;
 };
+
+/**
+ * A Slack app-level token (`xapp-`), the one Socket Mode opens its connections with (Slack: Basic Information →
+ * App-Level Tokens, scope `connections:write`). Secret: problems never quote the value.
+ */
+export const parseAppToken: ValueParser<string> = (raw) => {
+  const parsed = parseSecret(raw);
+  if (!parsed.ok || parsed.value === undefined) return parsed;
+  if (!parsed.value.startsWith('xapp-')) {
+    const hint = /^xox[a-z]-/.test(parsed.value) ? '; xox...- tokens are bot or user tokens (the bot token goes in slack.token)' : '';
+    return fail(`expected an app-level token (xapp-...)${hint}`);
+  }
+  return parsed;
+};
+
+/**
+ * A duration in whole milliseconds, 0 or more, given as a number or a string of digits (quoted YAML). The
+ * problem quotes the value.
+ */
+export const parseMilliseconds: ValueParser<number> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  let n: number = Number.NaN;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string' && /^\d{1,15}$/.test(raw.trim())) n = Number(raw.trim());
+  if (!Number.isSafeInteger(n) || n < 0) return fail(`expected a whole number of milliseconds (0 or more), got ${shown(raw)}`);
+  return ok(n);
+};
+
+/** One problem found in `authz.roles`, at `key` (`authz.roles`, `authz.roles.<role>` or `authz.roles.<role>[i]`). */
+export interface RolesProblem {
+  key: string;
+  problem: string;
+}
+
+/**
+ * `authz.roles`: a mapping ROLE → list of member emails.
+ *
+ * - Role names: non-blank strings, kept as written (the judgment rules compare roles case-insensitively);
+ *   `__proto__` is refused.
+ * - Members: strings containing `@`, trimmed and lower-cased (emails are compared case-insensitively);
+ *   duplicates within a role are dropped. A role with no members (`[]` or null) is allowed: its members may come
+ *   from a Slack user group of the same handle (`authz.slackUserGroups`).
+ *
+ * Unset (absent/null) gives `undefined`. Emails are not secrets, so problems quote the offending value.
+ * @param key the dotted key used in problems, default `authz.roles`.
+ * @returns the parsed mapping (undefined when unset or when there are problems) and every problem found.
+ */
+export function parseRoles(raw: unknown, key = 'authz.roles'): { value: Record<string, string[]> | undefined; problems: RolesProblem[] } {
+  if (raw === undefined || raw === null) return { value: undefined, problems: [] };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return {
+      value: undefined,
+      problems: [{ key, problem: `expected a mapping of role name to a list of member emails, got ${shown(raw)}` }],
+    };
+  }
+  const problems: RolesProblem[] = [];
+  const roles: Record<string, string[]> = {};
+  for (const [role, members] of Object.entries(raw as Record<string, unknown>)) {
+    if (role.trim() === '') {
+      problems.push({ key, problem: 'a role name is empty; role names must be non-empty' });
+      continue;
+    }
+    const roleKey = `${key}.${role}`;
+    if (role === '__proto__') {
+      problems.push({ key: roleKey, problem: 'not allowed as a role name' });
+      continue;
+    }
+    if (members === null || members === undefined) {
+      roles[role] = [];
+      continue;
+    }
+    if (!Array.isArray(members)) {
+      problems.push({ key: roleKey, problem: `expected a list of member emails, got ${shown(members)}` });
+      continue;
+    }
+    const emails: string[] = [];
+    members.forEach((m: unknown, i) => {
+      if (typeof m !== 'string' || !m.includes('@') || /\s/.test(m.trim())) {
+        problems.push({ key: `${roleKey}[${i}]`, problem: `expected an email address (a string containing @), got ${shown(m)}` });
+        return;
+      }
+      const email = m.trim().toLowerCase();
+      if (!emails.includes(email)) emails.push(email);
+    });
+    roles[role] = emails;
+  }
+  return { value: problems.length === 0 ? roles : undefined, problems };
+}

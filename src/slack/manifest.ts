@@ -1,10 +1,12 @@
 /**
  * The Slack app manifest SlackOps needs: a bot user that can post and update messages and read users' emails,
- * and interactivity pointed at our callback path. Paste the output into "Create an app → From an app manifest".
+ * and interactivity — pointed at our callback path, or, with Socket Mode, delivered over the WebSocket the service
+ * opens (no request URL). Paste the output into "Create an app → From an app manifest".
  *
  * Field names and limits come from Slack's manifest JSON Schema (slackapi/manifest-schema,
  * `manifest.schema.1.0.0.json`, draft-07): `display_information.name` 1–35 characters,
- * `features.bot_user.display_name` 1–80, `settings.interactivity.request_url` `^https?://` and ≤ 3,500.
+ * `features.bot_user.display_name` 1–80, `settings.interactivity.request_url` `^https?://` and ≤ 3,500 (optional:
+ * only `is_enabled` is required), `settings.socket_mode_enabled` a boolean.
  */
 import { stringify as toYaml } from 'yaml';
 
@@ -13,6 +15,14 @@ export const SLACK_CALLBACK_PATH = '/notifications/callbacks/slack';
 
 /** Bot scopes: chat:write (post, update), users:read + users:read.email (users.info with profile.email). */
 export const SLACK_BOT_SCOPES = ['users:read', 'users:read.email', 'chat:write'] as const;
+
+/**
+ * The bot scope added by `userGroups: true` (`slackops manifest --user-groups`): `usergroups.list` and
+ * `usergroups.users.list` need it to read which user groups exist and who is in them, so that a group's handle can
+ * count as a judge's role (`authz.slackUserGroups`). Not asked for otherwise: an app should request only the
+ * scopes it uses.
+ */
+export const SLACK_USER_GROUPS_SCOPE = 'usergroups:read';
 
 const NAME_MAX = 35;
 const DISPLAY_NAME_MAX = 80;
@@ -24,35 +34,71 @@ export interface SlackAppManifest {
   features: { bot_user: { display_name: string; always_online: boolean } };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
-    interactivity: { is_enabled: boolean; request_url: string };
+    /** `request_url` is absent in Socket Mode (Slack then sends interactions over the WebSocket). */
+    interactivity: { is_enabled: boolean; request_url?: string };
     org_deploy_enabled: boolean;
     socket_mode_enabled: boolean;
     token_rotation_enabled: boolean;
   };
 }
 
+/** Options of {@link buildManifest}. */
+export interface ManifestOptions {
+  /** The app's name in Slack (`display_information.name`), 1–35 characters, not blank. */
+  appName: string;
+  /** The bot user's display name (`features.bot_user.display_name`), 1–80 characters, not blank. */
+  displayName: string;
+  /**
+   * The public base URL of this service (`server.publicUrl`), http(s), without query, fragment or credentials; a
+   * trailing `/` is dropped and `/notifications/callbacks/slack` appended to make
+   * `settings.interactivity.request_url` (≤ 3,500 characters). Required unless `socketMode`; with `socketMode`
+   * it is optional, still checked when given, and not put in the manifest.
+   */
+  gateUrl?: string | undefined;
+  /**
+   * Socket Mode (`slack.socketMode: true`): `settings.socket_mode_enabled: true` and interactivity enabled without
+   * a request URL — Slack sends clicks over the WebSocket the service opens with its app-level token (created
+   * by hand under Basic Information → App-Level Tokens with scope `connections:write`; a manifest cannot create
+   * it). Default false.
+   */
+  socketMode?: boolean | undefined;
+  /** Also ask for {@link SLACK_USER_GROUPS_SCOPE} (for `authz.slackUserGroups: true`). Default false. */
+  userGroups?: boolean | undefined;
+}
+
 /**
- * Builds the app manifest.
+ * Builds the app manifest. Without `socketMode` and `userGroups` the result is exactly the HTTP-callback manifest
+ * (request URL under `gateUrl`, three bot scopes, Socket Mode off).
  *
- * @param opts.appName the app's name in Slack (`display_information.name`), 1–35 characters, not blank.
- * @param opts.displayName the bot user's display name (`features.bot_user.display_name`), 1–80, not blank.
- * @param opts.gateUrl the public base URL of this service, http(s); a trailing `/` is dropped and
- *   `/notifications/callbacks/slack` appended to make `settings.interactivity.request_url` (≤ 3,500 characters).
  * @returns the manifest object (validates against Slack's schema 1.0.0).
- * @throws Error whose message names the option (`appName`, `displayName`, `gateUrl`) and what is wrong.
+ * @throws Error whose message names the option (`appName`, `displayName`, `gateUrl`) and what is wrong; a
+ *   missing `gateUrl` without `socketMode` is such an error.
  */
-export function buildManifest(opts: { appName: string; displayName: string; gateUrl: string }): SlackAppManifest {
+export function buildManifest(opts: ManifestOptions): SlackAppManifest {
   const appName = checkName('appName', opts.appName, NAME_MAX);
   const displayName = checkName('displayName', opts.displayName, DISPLAY_NAME_MAX);
-  const requestUrl = callbackUrl(opts.gateUrl);
+  const socketMode = opts.socketMode === true;
+  let interactivity: SlackAppManifest['settings']['interactivity'];
+  if (socketMode) {
+    // Checked so that a mistyped URL is not silently accepted, but unused: Socket Mode has no request URL.
+    if (opts.gateUrl !== undefined && opts.gateUrl.trim() !== '') callbackUrl(opts.gateUrl);
+    interactivity = { is_enabled: true };
+  } else {
+    if (opts.gateUrl === undefined || (typeof opts.gateUrl === 'string' && opts.gateUrl.trim() === '')) {
+      throw new Error('gateUrl must be a non-empty http(s) URL (it is required unless Socket Mode is used)');
+    }
+    interactivity = { is_enabled: true, request_url: callbackUrl(opts.gateUrl) };
+  }
+  const bot: string[] = [...SLACK_BOT_SCOPES];
+  if (opts.userGroups === true) bot.push(SLACK_USER_GROUPS_SCOPE);
   return {
     display_information: { name: appName },
     features: { bot_user: { display_name: displayName, always_online: false } },
-    oauth_config: { scopes: { bot: [...SLACK_BOT_SCOPES] } },
+    oauth_config: { scopes: { bot } },
     settings: {
-      interactivity: { is_enabled: true, request_url: requestUrl },
+      interactivity,
       org_deploy_enabled: false,
-      socket_mode_enabled: false,
+      socket_mode_enabled: socketMode,
       token_rotation_enabled: false,
     },
   };

@@ -20,6 +20,8 @@ const TOKEN = 'xoxb-1111-2222-SECRETTOKEN';
 const OTHER_TOKEN = 'xoxb-3333-4444-OTHERSECRET';
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const OTHER_SECRET = 'ffffeeee0000dddd1111cccc2222bbbb';
+const APP_TOKEN = 'xapp-1-A0APP-5555-APPSECRETVALUE';
+const OTHER_APP_TOKEN = 'xapp-1-A0APP-6666-OTHERAPPSECRET';
 
 let dir: string;
 beforeAll(() => {
@@ -66,8 +68,16 @@ slack:
   botName: deploybot
   signingSecret: "${SECRET}"
   baseUrl: http://127.0.0.1:3999/
+  socketMode: true
+  appToken: ${APP_TOKEN}
 logging:
   level: DEBUG
+authz:
+  roles:
+    release-managers: [Alice@Example.com, " bob@example.com", alice@example.COM]
+    sre:
+  slackUserGroups: true
+  userGroupCacheMs: 60000
 `;
 
 describe('defaults', () => {
@@ -76,8 +86,17 @@ describe('defaults', () => {
     expect(config).toEqual({
       server: { host: '127.0.0.1', port: 8084, publicUrl: 'http://127.0.0.1:8084' },
       database: { url: `sqlite:${path.resolve(process.cwd(), 'data/slackops.db')}` },
-      slack: { enabled: false, token: null, botName: 'slackops', signingSecret: null, baseUrl: 'https://slack.com' },
+      slack: {
+        enabled: false,
+        token: null,
+        botName: 'slackops',
+        signingSecret: null,
+        baseUrl: 'https://slack.com',
+        socketMode: false,
+        appToken: null,
+      },
       logging: { level: 'info' },
+      authz: { roles: {}, slackUserGroups: false, userGroupCacheMs: 300_000 },
     } satisfies Config);
   });
 
@@ -113,8 +132,21 @@ describe('a full YAML file', () => {
     expect(config).toEqual({
       server: { host: '0.0.0.0', port: 9000, publicUrl: 'https://ci.example.com/slackops' },
       database: { url: 'postgres://slackops:dbpass@db.example.com:5432/slackops' },
-      slack: { enabled: true, token: TOKEN, botName: 'deploybot', signingSecret: SECRET, baseUrl: 'http://127.0.0.1:3999' },
+      slack: {
+        enabled: true,
+        token: TOKEN,
+        botName: 'deploybot',
+        signingSecret: SECRET,
+        baseUrl: 'http://127.0.0.1:3999',
+        socketMode: true,
+        appToken: APP_TOKEN,
+      },
       logging: { level: 'debug' },
+      authz: {
+        roles: { 'release-managers': ['alice@example.com', 'bob@example.com'], sre: [] },
+        slackUserGroups: true,
+        userGroupCacheMs: 60_000,
+      },
     } satisfies Config);
   });
 
@@ -201,15 +233,27 @@ describe('environment overrides', () => {
         SLACKOPS_SLACK_BOT_NAME: 'envbot',
         SLACKOPS_SLACK_SIGNING_SECRET: OTHER_SECRET,
         SLACKOPS_SLACK_BASE_URL: 'https://slack.example.com',
+        SLACKOPS_SLACK_SOCKET_MODE: 'false',
+        SLACKOPS_SLACK_APP_TOKEN: OTHER_APP_TOKEN,
         SLACKOPS_LOG_LEVEL: 'warn',
       },
     });
     expect(config).toEqual({
       server: { host: '10.0.0.5', port: 9300, publicUrl: 'https://other.example.com' },
       database: { url: 'sqlite::memory:' },
-      slack: { enabled: false, token: OTHER_TOKEN, botName: 'envbot', signingSecret: OTHER_SECRET, baseUrl: 'https://slack.example.com' },
+      slack: {
+        enabled: false,
+        token: OTHER_TOKEN,
+        botName: 'envbot',
+        signingSecret: OTHER_SECRET,
+        baseUrl: 'https://slack.example.com',
+        socketMode: false,
+        appToken: OTHER_APP_TOKEN,
+      },
       logging: { level: 'warn' },
+      authz: config.authz,
     } satisfies Config);
+    expect(config.authz.slackUserGroups).toBe(true);
   });
 
   it('win over an alias in the file', () => {
@@ -244,6 +288,8 @@ describe('environment overrides', () => {
       'slack.botName': ['b', 'b'],
       'slack.signingSecret': [SECRET, SECRET],
       'slack.baseUrl': ['https://s.example.com', 'https://s.example.com'],
+      'slack.socketMode': ['true', true],
+      'slack.appToken': [APP_TOKEN, APP_TOKEN],
       'logging.level': ['trace', 'trace'],
     };
     const documented = CONFIG_REFERENCE.filter((r) => r.env !== undefined);
@@ -315,7 +361,7 @@ describe('errors name the key', () => {
     const err = configError(() =>
       parseConfig({ slak: { token: TOKEN }, server: { prot: 1 }, slack: { bot_name: 'x', app: { verification_token: 'v' } }, logging: { levle: 'info' } }, {}),
     );
-    expect(issue(err, 'slak')).toBe('unknown key (did you mean "slack"? allowed: server, database, slack, logging)');
+    expect(issue(err, 'slak')).toBe('unknown key (did you mean "slack"? allowed: server, database, slack, logging, authz)');
     expect(issue(err, 'server.prot')).toMatch(/did you mean "port"/);
     expect(issue(err, 'slack.bot_name')).toMatch(/did you mean "botName"/);
     expect(issue(err, 'slack.app.verification_token')).toMatch(/signing secret/);
@@ -409,8 +455,17 @@ describe('secrets', () => {
     expect(shown).toEqual({
       server: config.server,
       database: { url: 'postgres://app:***@db:5432/x' },
-      slack: { enabled: true, token: '***', botName: 'slackops', signingSecret: '***', baseUrl: 'https://slack.com' },
+      slack: {
+        enabled: true,
+        token: '***',
+        botName: 'slackops',
+        signingSecret: '***',
+        baseUrl: 'https://slack.com',
+        socketMode: false,
+        appToken: null,
+      },
       logging: { level: 'info' },
+      authz: { roles: {}, slackUserGroups: false, userGroupCacheMs: 300_000 },
     });
     expect(JSON.stringify(shown)).not.toMatch(/SECRETTOKEN|dbpass|8f742231/);
     expect(config.slack.token).toBe(TOKEN);
@@ -454,9 +509,13 @@ describe('secrets', () => {
 });
 
 describe('CONFIG_REFERENCE', () => {
+  /** Settings whose value is itself a mapping (one row in the reference, not one per entry). */
+  const MAP_SETTINGS = new Set(['authz.roles']);
   const keysOf = (obj: Record<string, unknown>, prefix = ''): string[] =>
     Object.entries(obj).flatMap(([k, v]) =>
-      v !== null && typeof v === 'object' ? keysOf(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+      v !== null && typeof v === 'object' && !MAP_SETTINGS.has(`${prefix}${k}`)
+        ? keysOf(v as Record<string, unknown>, `${prefix}${k}.`)
+        : [`${prefix}${k}`],
     );
 
   it('has a row for every key of Config and every alias, and nothing else', () => {
@@ -477,6 +536,7 @@ describe('CONFIG_REFERENCE', () => {
       if (r.key === 'server.publicUrl') expect(r.default).toBe('http://<host>:<port>');
       else if (r.key === 'database.url') expect(actual).toBe(`sqlite:${path.resolve(r.default.slice('sqlite:'.length))}`);
       else if (actual === null) expect(r.default).toBe('(none)');
+      else if (typeof actual === 'object') expect(r.default, r.key).toBe(JSON.stringify(actual));
       else expect(r.default, r.key).toBe(String(actual));
     }
   });
@@ -486,5 +546,246 @@ describe('CONFIG_REFERENCE', () => {
     expect(md).toContain('| key | default | environment | description |');
     expect(md).toContain('| `server.port` | `8084` | `SLACKOPS_SERVER_PORT` |');
     expect(md).toContain('SLACKOPS_CONFIG');
+  });
+});
+
+describe('Socket Mode (slack.socketMode, slack.appToken)', () => {
+  const everywhere = (err: ConfigError): string => JSON.stringify([err.message, err.issues, String(err), err.stack]);
+
+  it('is off by default, and needs no signing secret when on: the WebSocket is authenticated by the app token', () => {
+    expect(parseConfig({}, {}).slack).toMatchObject({ socketMode: false, appToken: null });
+    const config = parseConfig({ slack: { enabled: true, token: TOKEN, socketMode: true, appToken: APP_TOKEN } }, {});
+    expect(config.slack).toMatchObject({ enabled: true, token: TOKEN, socketMode: true, appToken: APP_TOKEN, signingSecret: null });
+  });
+
+  it('can be configured from the environment only', () => {
+    const config = parseConfig(
+      {},
+      { SLACKOPS_SLACK_ENABLED: 'true', SLACKOPS_SLACK_TOKEN: TOKEN, SLACKOPS_SLACK_SOCKET_MODE: 'TRUE', SLACKOPS_SLACK_APP_TOKEN: APP_TOKEN },
+    );
+    expect(config.slack).toMatchObject({ enabled: true, socketMode: true, appToken: APP_TOKEN, signingSecret: null });
+  });
+
+  it('accepts a signing secret as well (the HTTP callback may stay available)', () => {
+    const config = parseConfig({ slack: { enabled: true, token: TOKEN, signingSecret: SECRET, socketMode: true, appToken: APP_TOKEN } }, {});
+    expect(config.slack.signingSecret).toBe(SECRET);
+  });
+
+  it('requires the app token (and still the bot token) when slack.enabled and slack.socketMode are true', () => {
+    const err = configError(() => parseConfig({ slack: { enabled: true, socketMode: true } }, {}));
+    expect(err.issues).toEqual([
+      { path: 'slack.token', message: 'required when slack.enabled is true (set it in the file or SLACKOPS_SLACK_TOKEN)' },
+      {
+        path: 'slack.appToken',
+        message: 'required when slack.enabled and slack.socketMode are true (set it in the file or SLACKOPS_SLACK_APP_TOKEN)',
+      },
+    ]);
+  });
+
+  it('still requires the signing secret without Socket Mode, even when an app token is set', () => {
+    const err = configError(() => parseConfig({ slack: { enabled: true, token: TOKEN, appToken: APP_TOKEN } }, {}));
+    expect(err.issues.map((i) => i.path)).toEqual(['slack.signingSecret']);
+    expect(everywhere(err)).not.toContain(APP_TOKEN);
+  });
+
+  it('needs nothing while Slack is disabled', () => {
+    expect(parseConfig({ slack: { socketMode: true } }, {}).slack).toMatchObject({ enabled: false, socketMode: true, appToken: null });
+  });
+
+  it('reports only a refused slack.socketMode, not a requirement that depends on it', () => {
+    const err = configError(() => parseConfig({ slack: { enabled: true, token: TOKEN, socketMode: 'sometimes' } }, {}));
+    expect(err.issues).toEqual([{ path: 'slack.socketMode', message: 'expected true or false, got "sometimes"' }]);
+    const fromEnv = configError(() => parseConfig({}, { SLACKOPS_SLACK_SOCKET_MODE: 'on' }));
+    expect(issue(fromEnv, 'slack.socketMode')).toBe('expected true or false, got "on" (from SLACKOPS_SLACK_SOCKET_MODE)');
+  });
+
+  it.each([
+    ['not a token', { appToken: 'abc-NOTXAPP-SECRET' }, {}, 'expected an app-level token (xapp-...)'],
+    ['a bot token', { appToken: TOKEN }, {}, /^expected an app-level token \(xapp-\.\.\.\); xox\.\.\.- tokens are bot or user tokens/],
+    ['a number', { appToken: 12345678 }, {}, /expected a string, got a number/],
+    ['from the environment', {}, { SLACKOPS_SLACK_APP_TOKEN: 'nope-NOTXAPP-SECRET' }, 'expected an app-level token (xapp-...) (from SLACKOPS_SLACK_APP_TOKEN)'],
+  ] as const)('refuses an app token that is %s, without printing it', (_what, slack, env, expected) => {
+    const err = configError(() => parseConfig({ slack }, env));
+    const message = issue(err, 'slack.appToken');
+    if (typeof expected === 'string') expect(message).toBe(expected);
+    else expect(message).toMatch(expected);
+    const text = everywhere(err);
+    for (const s of ['NOTXAPP', 'SECRETTOKEN', '12345678']) expect(text).not.toContain(s);
+  });
+
+  it('does not add "required" on top of a refused app token', () => {
+    const err = configError(() => parseConfig({ slack: { enabled: true, token: TOKEN, socketMode: true, appToken: 'bad-token' } }, {}));
+    expect(err.issues).toEqual([{ path: 'slack.appToken', message: 'expected an app-level token (xapp-...)' }]);
+  });
+
+  it('tells where an app token given as the bot token belongs', () => {
+    const err = configError(() => parseConfig({ slack: { token: APP_TOKEN } }, {}));
+    expect(issue(err, 'slack.token')).toMatch(/xapp- is an app-level token.*slack\.appToken/);
+    expect(everywhere(err)).not.toContain('APPSECRETVALUE');
+  });
+
+  it('suggests appToken for a snake_case spelling', () => {
+    const err = configError(() => parseConfig({ slack: { app_token: APP_TOKEN, socket_mode: true } }, {}));
+    expect(issue(err, 'slack.app_token')).toMatch(/did you mean "appToken"/);
+    expect(issue(err, 'slack.socket_mode')).toMatch(/did you mean "socketMode"/);
+    expect(everywhere(err)).not.toContain('APPSECRETVALUE');
+  });
+
+  it('never prints the app token in errors, whatever else is wrong', () => {
+    const cases: Array<[unknown, NodeJS.ProcessEnv]> = [
+      [{ slack: { enabled: true, token: 'x', socketMode: true, appToken: APP_TOKEN }, server: { port: 'abc' } }, {}],
+      [{ slack: { appToken: APP_TOKEN, [APP_TOKEN]: 1 } }, {}],
+      [{ server: { host: APP_TOKEN.replace('xapp-', 'host ') } }, { SLACKOPS_SLACK_APP_TOKEN: APP_TOKEN.replace('xapp-', 'host ') }],
+      [{ logging: { level: OTHER_APP_TOKEN } }, { SLACKOPS_SLACK_APP_TOKEN: OTHER_APP_TOKEN }],
+    ];
+    for (const [raw, env] of cases) {
+      const text = everywhere(configError(() => parseConfig(raw, env)));
+      for (const s of ['APPSECRETVALUE', 'OTHERAPPSECRET']) expect(text, text).not.toContain(s);
+    }
+  });
+
+  it('redactedConfig shows *** for a set app token and null for none', () => {
+    const config = parseConfig({ slack: { enabled: true, token: TOKEN, socketMode: true, appToken: APP_TOKEN } }, {});
+    const shown = redactedConfig(config);
+    expect(shown.slack).toEqual({
+      enabled: true,
+      token: '***',
+      botName: 'slackops',
+      signingSecret: null,
+      baseUrl: 'https://slack.com',
+      socketMode: true,
+      appToken: '***',
+    });
+    expect(JSON.stringify(shown)).not.toContain('APPSECRETVALUE');
+    expect(config.slack.appToken).toBe(APP_TOKEN);
+    expect(redactedConfig(parseConfig({}, {})).slack.appToken).toBeNull();
+  });
+
+  it('SECRET_LOG_PATHS keep the app token out of pino logs', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ level: 'info', redact: { paths: SECRET_LOG_PATHS, censor: '***' } }, sink);
+    const config = parseConfig({ slack: { enabled: true, token: TOKEN, socketMode: true, appToken: APP_TOKEN } }, {});
+    logger.info({ config }, 'whole config');
+    logger.info(config, 'config at top level');
+    logger.info({ slack: config.slack }, 'slack section');
+    logger.info({ appToken: APP_TOKEN }, 'bare');
+    logger.info({ options: { appToken: APP_TOKEN } }, 'one level');
+    logger.info({ a: { b: { appToken: APP_TOKEN } } }, 'two levels');
+    logger.info({ req: { headers: { authorization: `Bearer ${APP_TOKEN}` } } }, 'apps.connections.open request');
+    const out = lines.join('');
+    expect(lines).toHaveLength(7);
+    expect(out).not.toContain('APPSECRETVALUE');
+    expect(out).toContain('"socketMode":true');
+  });
+});
+
+describe('authz', () => {
+  it('defaults to no roles, no user groups and a five-minute cache', () => {
+    expect(parseConfig({}, {}).authz).toEqual({ roles: {}, slackUserGroups: false, userGroupCacheMs: 300_000 });
+    expect(parseConfig({ authz: null }, {}).authz.roles).toEqual({});
+    expect(parseConfig({ authz: { roles: null } }, {}).authz.roles).toEqual({});
+  });
+
+  it('reads roles: emails trimmed, lower-cased and de-duplicated; role names as written; an empty role allowed', () => {
+    const config = parseConfig(
+      { authz: { roles: { Deployers: ['Alice@Example.COM', ' bob@example.com ', 'alice@example.com'], sre: [], oncall: null } } },
+      {},
+    );
+    expect(config.authz.roles).toEqual({ Deployers: ['alice@example.com', 'bob@example.com'], sre: [], oncall: [] });
+  });
+
+  it('reads slackUserGroups and userGroupCacheMs (also as quoted YAML)', () => {
+    expect(parseConfig({ authz: { slackUserGroups: true, userGroupCacheMs: 0 } }, {}).authz).toMatchObject({
+      slackUserGroups: true,
+      userGroupCacheMs: 0,
+    });
+    expect(parseConfig({ authz: { slackUserGroups: 'false', userGroupCacheMs: '60000' } }, {}).authz).toMatchObject({
+      slackUserGroups: false,
+      userGroupCacheMs: 60_000,
+    });
+  });
+
+  it('returns the roles frozen', () => {
+    const config = parseConfig({ authz: { roles: { sre: ['a@example.com'] } } }, {});
+    expect(Object.isFrozen(config.authz.roles)).toBe(true);
+    expect(Object.isFrozen(config.authz.roles.sre)).toBe(true);
+  });
+
+  it.each([
+    ['authz.roles', { roles: ['alice@example.com'] }, 'expected a mapping of role name to a list of member emails, got a list'],
+    ['authz.roles', { roles: 'sre' }, 'expected a mapping of role name to a list of member emails, got "sre"'],
+    ['authz.roles', { roles: { '': ['a@example.com'] } }, /role names must be non-empty/],
+    ['authz.roles', { roles: { '   ': ['a@example.com'] } }, /role names must be non-empty/],
+    ['authz.roles.sre', { roles: { sre: 'alice@example.com' } }, 'expected a list of member emails, got "alice@example.com"'],
+    ['authz.roles.sre', { roles: { sre: { alice: true } } }, 'expected a list of member emails, got a mapping'],
+    ['authz.roles.sre[1]', { roles: { sre: ['a@example.com', 'bob'] } }, 'expected an email address (a string containing @), got "bob"'],
+    ['authz.roles.sre[0]', { roles: { sre: [42] } }, 'expected an email address (a string containing @), got 42'],
+    ['authz.roles.sre[0]', { roles: { sre: [null] } }, 'expected an email address (a string containing @), got null'],
+    ['authz.roles.sre[0]', { roles: { sre: ['a b@example.com'] } }, /expected an email address/],
+    ['authz.slackUserGroups', { slackUserGroups: 'yes' }, 'expected true or false, got "yes"'],
+    ['authz.userGroupCacheMs', { userGroupCacheMs: -1 }, 'expected a whole number of milliseconds (0 or more), got -1'],
+    ['authz.userGroupCacheMs', { userGroupCacheMs: 1.5 }, 'expected a whole number of milliseconds (0 or more), got 1.5'],
+    ['authz.userGroupCacheMs', { userGroupCacheMs: '5m' }, 'expected a whole number of milliseconds (0 or more), got "5m"'],
+    ['authz', 'everyone', 'expected a mapping of settings, got a string'],
+  ] as const)('%s: %j', (key, authz, expected) => {
+    const err = configError(() => parseConfig({ authz }, {}));
+    const message = issue(err, key);
+    if (typeof expected === 'string') expect(message).toBe(expected);
+    else expect(message).toMatch(expected);
+  });
+
+  it('reports every role problem at once, each under its own key', () => {
+    const err = configError(() =>
+      parseConfig({ authz: { roles: { sre: ['ok@example.com', 'nope', 7], qa: 'x@example.com', '': [] }, userGroupCacheMs: -5 } }, {}),
+    );
+    expect(err.issues.map((i) => i.path).sort()).toEqual(
+      ['authz.roles', 'authz.roles.qa', 'authz.roles.sre[1]', 'authz.roles.sre[2]', 'authz.userGroupCacheMs'].sort(),
+    );
+  });
+
+  it('refuses __proto__ as a role name, from a file too, without polluting prototypes', () => {
+    const p = file('authz-proto.yaml', 'authz:\n  roles:\n    __proto__: [evil@example.com]\n    sre: [a@example.com]\n');
+    const err = configError(() => loadConfig({ file: p, env: {} }));
+    expect(err.issues).toEqual([{ path: 'authz.roles.__proto__', message: 'not allowed as a role name' }]);
+    expect(({} as Record<string, unknown>).length).toBeUndefined();
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+
+  it('names unknown authz keys, with a suggestion', () => {
+    const err = configError(() => parseConfig({ authz: { role: {}, userGroupCache: 1, slack_user_groups: true } }, {}));
+    expect(issue(err, 'authz.role')).toMatch(/did you mean "roles"/);
+    expect(issue(err, 'authz.userGroupCache')).toMatch(/did you mean "userGroupCacheMs"/);
+    expect(issue(err, 'authz.slack_user_groups')).toMatch(/did you mean "slackUserGroups"/);
+  });
+
+  it('reads an authz section from a YAML file', () => {
+    const p = file(
+      'authz.yaml',
+      'authz:\n  roles:\n    release-managers:\n      - Carol@Example.com\n  slackUserGroups: true\n  userGroupCacheMs: 1000\n',
+    );
+    expect(loadConfig({ file: p, env: {} }).authz).toEqual({
+      roles: { 'release-managers': ['carol@example.com'] },
+      slackUserGroups: true,
+      userGroupCacheMs: 1000,
+    });
+  });
+
+  it('is printed as configured by redactedConfig (emails are not secrets), as a copy', () => {
+    const config = parseConfig({ authz: { roles: { sre: ['a@example.com'] }, slackUserGroups: true } }, {});
+    const shown = redactedConfig(config);
+    expect(shown.authz).toEqual(config.authz);
+    expect(shown.authz.roles.sre).not.toBe(config.authz.roles.sre);
+  });
+
+  it('is documented: the reference explains why usergroups:read is needed', () => {
+    const row = CONFIG_REFERENCE.find((r) => r.key === 'authz.slackUserGroups');
+    expect(row?.description).toMatch(/usergroups:read/);
+    expect(CONFIG_REFERENCE.find((r) => r.key === 'authz.roles')?.default).toBe('{}');
   });
 });

@@ -1,7 +1,7 @@
 import { manifestValidator as validator, manifestSchema as schema } from '../support/manifest-schema.js';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildManifest, manifestToText } from '../../src/slack/manifest.js';
+import { buildManifest, manifestToText, SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE } from '../../src/slack/manifest.js';
 
 const opts = { appName: 'SlackOps', displayName: 'slackops', gateUrl: 'https://gate.example.com/' };
 
@@ -66,5 +66,73 @@ describe('buildManifest', () => {
 
   it('refuses an unknown text format', () => {
     expect(() => manifestToText(buildManifest(opts), 'toml' as 'json')).toThrow(/yaml.*json/);
+  });
+
+  it('keeps the HTTP manifest unchanged when socketMode and userGroups are false', () => {
+    expect(buildManifest({ ...opts, socketMode: false, userGroups: false })).toEqual(buildManifest(opts));
+    expect(manifestToText(buildManifest({ ...opts, socketMode: false }), 'yaml')).toBe(manifestToText(buildManifest(opts), 'yaml'));
+  });
+
+  it('requires gateUrl without Socket Mode', () => {
+    expect(() => buildManifest({ appName: 'SlackOps', displayName: 'slackops' })).toThrow(/gateUrl.*required unless Socket Mode/);
+    expect(() => buildManifest({ ...opts, gateUrl: '  ' })).toThrow(/gateUrl/);
+  });
+});
+
+describe('buildManifest with socketMode', () => {
+  const socket = { appName: 'SlackOps', displayName: 'slackops', socketMode: true };
+
+  it('turns Socket Mode on and enables interactivity without a request URL; gateUrl is optional', () => {
+    const manifest = buildManifest(socket);
+    expect(manifest).toEqual({
+      display_information: { name: 'SlackOps' },
+      features: { bot_user: { display_name: 'slackops', always_online: false } },
+      oauth_config: { scopes: { bot: ['users:read', 'users:read.email', 'chat:write'] } },
+      settings: {
+        interactivity: { is_enabled: true },
+        org_deploy_enabled: false,
+        socket_mode_enabled: true,
+        token_rotation_enabled: false,
+      },
+    });
+    expect('request_url' in manifest.settings.interactivity).toBe(false);
+    // A gate URL, when given, is checked but not used.
+    expect(buildManifest({ ...socket, gateUrl: 'https://gate.example.com' })).toEqual(manifest);
+    expect(buildManifest({ ...socket, gateUrl: '' })).toEqual(manifest);
+    expect(() => buildManifest({ ...socket, gateUrl: 'ftp://gate.example.com' })).toThrow(/gateUrl must use http or https/);
+  });
+
+  it("validates against Slack's manifest schema, as an object and in both text formats", () => {
+    const validate = validator();
+    for (const manifest of [buildManifest(socket), buildManifest({ ...socket, userGroups: true })]) {
+      expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+      const yaml = manifestToText(manifest, 'yaml');
+      expect(yaml).toContain('socket_mode_enabled: true');
+      expect(yaml).not.toContain('request_url');
+      for (const parsed of [JSON.parse(manifestToText(manifest, 'json')), parseYaml(yaml)]) {
+        expect(parsed).toEqual(manifest);
+        expect(validate(parsed), JSON.stringify(validate.errors)).toBe(true);
+      }
+    }
+  });
+
+  it('is what the schema says about interactivity: is_enabled is required, request_url is not', () => {
+    const interactivity = (schema.definitions as Record<string, { required?: string[]; properties?: Record<string, unknown> }>)[
+      'app-manifests.v1.settings.interactivity'
+    ]!;
+    expect(interactivity.required).toEqual(['is_enabled']);
+    expect(Object.keys(interactivity.properties ?? {})).toContain('request_url');
+  });
+});
+
+describe('buildManifest with userGroups', () => {
+  it('adds usergroups:read to the bot scopes only when asked', () => {
+    expect(buildManifest(opts).oauth_config.scopes.bot).not.toContain(SLACK_USER_GROUPS_SCOPE);
+    expect(buildManifest({ ...opts, userGroups: true }).oauth_config.scopes.bot).toEqual([...SLACK_BOT_SCOPES, 'usergroups:read']);
+    const validate = validator();
+    const manifest = buildManifest({ ...opts, userGroups: true });
+    expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+    // The constant list is not changed by building.
+    expect([...SLACK_BOT_SCOPES]).toEqual(['users:read', 'users:read.email', 'chat:write']);
   });
 });
