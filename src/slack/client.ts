@@ -7,9 +7,9 @@
  * (it survives restarts; an in-process retry loop does not). WebClient's own console logging is silenced or
  * routed to our logger. The bot token never appears in an error message or a log line written here.
  *
- * Sources: Slack Web API docs (chat.postMessage, chat.update, chat.postEphemeral, users.info, auth.test, rate
- * limits: HTTP 429 with `Retry-After` in seconds; errors as `{ok:false, error}`), "Handling user interaction"
- * (response_url).
+ * Sources: Slack Web API docs (chat.postMessage, chat.update, chat.postEphemeral, users.info, auth.test,
+ * views.open, usergroups.list, usergroups.users.list, rate limits: HTTP 429 with `Retry-After` in seconds; errors
+ * as `{ok:false, error}`), "Handling user interaction" (response_url).
  */
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { MessageRef } from '../model/judgment.js';
@@ -64,6 +64,16 @@ export interface SlackUserInfo {
   realName: string | null;
   /** `profile.email`; null without the `users:read.email` scope or for bots. */
   email: string | null;
+}
+
+/** A Slack user group (from usergroups.list). */
+export interface SlackUserGroup {
+  /** The group's id, e.g. `S0614TZR7`. */
+  id: string;
+  /** The mention handle without '@', e.g. `sre` (what SlackOps compares with judgment roles). */
+  handle: string;
+  /** The display name, e.g. `Site reliability`; the handle when Slack gives none. */
+  name: string;
 }
 
 /** The identity behind the token (from auth.test). */
@@ -246,6 +256,63 @@ export class SlackApi {
   }
 
   /**
+   * views.open: opens a modal for the person whose interaction gave `triggerId` (Slack's trigger ids expire 3
+   * seconds after the interaction and can be exchanged once). No scope needed.
+   * @param triggerId the `trigger_id` of a block_actions (or other) interaction payload.
+   * @param view a modal view object (e.g. `rejectReasonModal(...)`); sent JSON-encoded.
+   * @returns the opened view's id (`view.id`, e.g. `V0123ABC`).
+   * @throws SlackApiError (e.g. `expired_trigger_id`, `exchanged_trigger_id`, `invalid_trigger_id`,
+   *   `invalid_arguments` for a view Slack refuses, `view_too_large`; `invalid_response` when no view id comes back).
+   */
+  async openView(triggerId: string, view: object): Promise<{ viewId: string }> {
+    const res = await this.call('views.open', { trigger_id: triggerId, view });
+    const opened = isRecord(res.view) ? res.view : null;
+    const id = opened ? nonEmpty(opened.id) : null;
+    if (id === null) throw new SlackApiError('views.open', 'invalid_response', false, null, 'no view id in the answer');
+    return { viewId: id };
+  }
+
+  /**
+   * usergroups.list: the workspace's enabled user groups (disabled ones are not asked for). Needs the
+   * `usergroups:read` scope.
+   * @returns id, handle and name of each group, in Slack's order (none in particular); entries without an id or
+   *   handle are skipped.
+   * @throws SlackApiError (e.g. `missing_scope`, `plan_upgrade_required`; `invalid_response` when the answer has
+   *   no `usergroups` array).
+   */
+  async userGroups(): Promise<SlackUserGroup[]> {
+    const res = await this.call('usergroups.list', {});
+    if (!Array.isArray(res.usergroups)) {
+      throw new SlackApiError('usergroups.list', 'invalid_response', false, null, 'no usergroups in the answer');
+    }
+    const out: SlackUserGroup[] = [];
+    for (const g of res.usergroups) {
+      if (!isRecord(g)) continue;
+      const id = nonEmpty(g.id);
+      const handle = nonEmpty(g.handle);
+      if (id === null || handle === null) continue;
+      out.push({ id, handle, name: nonEmpty(g.name) ?? handle });
+    }
+    return out;
+  }
+
+  /**
+   * usergroups.users.list: the user ids in a user group (Slack sends this method form-encoded). Needs the
+   * `usergroups:read` scope.
+   * @param groupId the group's id (`S…`) from {@link userGroups}.
+   * @returns Slack user ids (`U…`/`W…`); non-string entries are skipped.
+   * @throws SlackApiError (e.g. `no_such_subteam`, `missing_scope`, `plan_upgrade_required`; `invalid_response`
+   *   when the answer has no `users` array).
+   */
+  async userGroupMembers(groupId: string): Promise<string[]> {
+    const res = await this.call('usergroups.users.list', { usergroup: groupId });
+    if (!Array.isArray(res.users)) {
+      throw new SlackApiError('usergroups.users.list', 'invalid_response', false, null, 'no users in the answer');
+    }
+    return res.users.filter((u): u is string => typeof u === 'string' && u !== '');
+  }
+
+  /**
    * auth.test: checks the token and tells which workspace and bot it belongs to.
    * @throws SlackApiError (`invalid_auth`, `not_authed`, `account_inactive`, `token_revoked`, ...).
    */
@@ -333,6 +400,13 @@ function describePlatformError(code: string): string | undefined {
     cant_update_message: 'this message cannot be updated by the bot',
     invalid_blocks: 'Slack refused the Block Kit blocks',
     msg_too_long: 'the message text is too long',
+    expired_trigger_id: 'the trigger_id expired (Slack allows 3 seconds after the click)',
+    exchanged_trigger_id: 'the trigger_id was already used',
+    invalid_trigger_id: 'the trigger_id is not valid',
+    invalid_arguments: 'Slack refused the arguments (e.g. the view)',
+    view_too_large: 'the view is larger than Slack allows',
+    no_such_subteam: 'no such user group',
+    plan_upgrade_required: 'user groups need a paid Slack plan',
   };
   return Object.hasOwn(words, code) ? words[code] : undefined;
 }

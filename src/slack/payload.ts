@@ -7,6 +7,8 @@
  * - `interactive_message` (legacy attachment buttons, what Spinnaker's echo posts): `callback_id` and `actions[]`
  *   with `name` and `value`.
  *
+ * A third, `view_submission`, carries the reject-with-reason modal ({@link parseInteraction}).
+ *
  * Pure: no I/O. Every problem with a payload that is meant for us is a {@link SlackPayloadError} (HTTP 400);
  * payloads that are not judgment clicks come back as `{ kind: 'ignored' }`. For any JSON input, nothing but
  * SlackPayloadError is ever thrown.
@@ -71,6 +73,34 @@ export interface JudgmentClick {
   actionId: string | null;
 }
 
+/**
+ * A submitted reject-with-reason modal (`view_submission` of the view built by `rejectReasonModal`, callback_id
+ * {@link REJECT_CALLBACK_ID}): the person confirmed the rejection, optionally with a reason.
+ */
+export interface RejectSubmission {
+  kind: 'reject_reason';
+  executionId: string;
+  stageId: string;
+  /** What was typed in the modal's reason field, trimmed; null when left empty. At most 2,000 characters as sent by Slack. */
+  reason: string | null;
+  /** Slack user id of the submitter (`user.id`). */
+  slackUserId: string;
+  /** Slack user name of the submitter (`user.username`, else `user.name`, else the id). Not an identity. */
+  slackUserName: string;
+  teamId: string | null;
+  /** Channel of the judgment message the Reject button was in (from the modal's private_metadata), if known. */
+  channelId: string | null;
+  /** `ts` of that judgment message (from private_metadata), if known. */
+  messageTs: string | null;
+  /** The modal's `view.id` (e.g. `V0123ABC`), for logs and views.update. */
+  viewId: string | null;
+  /**
+   * The Reject click's `response_url` carried in private_metadata (valid 30 minutes after the click, a few uses),
+   * for an ephemeral reply; null when it was not known or did not fit. Extension of the brief's shape.
+   */
+  responseUrl: string | null;
+}
+
 /** A payload that is not a judgment click (another interaction type, another app's button, ...). */
 export interface IgnoredInteraction {
   kind: 'ignored';
@@ -79,6 +109,21 @@ export interface IgnoredInteraction {
 }
 
 const MAX_INPUT_INDEX = 999_999;
+
+/** `callback_id` of the reject-with-reason modal; a `view_submission` carrying it is a {@link RejectSubmission}. */
+export const REJECT_CALLBACK_ID = 'judgment:reject';
+
+/** `block_id` of the reason input block in the reject modal (the key under `view.state.values`). */
+export const REJECT_REASON_BLOCK_ID = 'reason';
+
+/** `action_id` of the reason plain_text_input (the key under `view.state.values.reason`). */
+export const REJECT_REASON_ACTION_ID = 'reason';
+
+/** Slack's limit on a view's `private_metadata` (modal view object reference): 3,000 characters. */
+export const SLACK_PRIVATE_METADATA_MAX = 3000;
+
+/** Version tag of the reject modal's private_metadata encoding. */
+const METADATA_TAG = 'rj1';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Form body
@@ -188,6 +233,175 @@ export function decodeButtonValue(s: unknown, field = 'value'): JudgmentButtonVa
   if (!executionId) throw new SlackPayloadError(field, 'has an empty or badly encoded execution id');
   if (!stageId) throw new SlackPayloadError(field, 'has an empty or badly encoded stage id');
   return { executionId, stageId, judgmentStatus, inputIndex };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reject modal private_metadata
+
+/** What the reject modal carries in its `private_metadata`: the judgment, and where the Reject click came from. */
+export interface RejectModalMetadata {
+  executionId: string;
+  stageId: string;
+  /** Channel id of the judgment message, or null. */
+  channelId: string | null;
+  /** `ts` of the judgment message, or null. */
+  messageTs: string | null;
+  /** The Reject click's `response_url`, or null. */
+  responseUrl: string | null;
+}
+
+/**
+ * Encodes the reject modal's `private_metadata`, in the style of {@link encodeButtonValue}:
+ * `rj1:<executionId>:<stageId>:<channelId>:<messageTs>:<responseUrl>`, each part percent-encoded
+ * (`encodeURIComponent`), an empty part meaning null. With ids of at most 64 characters the result stays far
+ * below Slack's 3,000-character limit; a `responseUrl` that would push it over is left out (the reply then goes
+ * by chat.postEphemeral to `channelId`).
+ *
+ * @throws RangeError when `executionId` or `stageId` is empty, any part is not well-formed Unicode (a lone
+ *   surrogate), or the ids alone exceed 3,000 characters once encoded.
+ * Source: Slack modal view object reference (`private_metadata`, at most 3,000 characters).
+ */
+export function encodeRejectMetadata(m: {
+  executionId: string;
+  stageId: string;
+  channelId?: string | null;
+  messageTs?: string | null;
+  responseUrl?: string | null;
+}): string {
+  if (!m.executionId) throw new RangeError('encodeRejectMetadata: executionId is empty');
+  if (!m.stageId) throw new RangeError('encodeRejectMetadata: stageId is empty');
+  const enc = (v: string | null | undefined, what: string): string =>
+    v ? percentEncode(v, what, 'encodeRejectMetadata') : '';
+  const head = [
+    METADATA_TAG,
+    enc(m.executionId, 'executionId'),
+    enc(m.stageId, 'stageId'),
+    enc(m.channelId, 'channelId'),
+    enc(m.messageTs, 'messageTs'),
+  ].join(':');
+  const withUrl = `${head}:${enc(m.responseUrl, 'responseUrl')}`;
+  if (withUrl.length <= SLACK_PRIVATE_METADATA_MAX) return withUrl;
+  const without = `${head}:`;
+  if (without.length <= SLACK_PRIVATE_METADATA_MAX) return without;
+  throw new RangeError(
+    `encodeRejectMetadata: encoded metadata is ${without.length} characters; Slack allows ${SLACK_PRIVATE_METADATA_MAX}`,
+  );
+}
+
+/**
+ * Decodes a reject modal's `private_metadata` made by {@link encodeRejectMetadata}.
+ * @param field where the value was found, for the error (default `view.private_metadata`).
+ * @throws SlackPayloadError (with `field`) when `s` is not a string, longer than 3,000 characters, not in the
+ *   `rj1:...` format, or has an empty or badly percent-encoded execution or stage id.
+ */
+export function decodeRejectMetadata(s: unknown, field = 'view.private_metadata'): RejectModalMetadata {
+  if (typeof s !== 'string') throw new SlackPayloadError(field, `is not a string (got ${describe(s)})`);
+  if (s.length > SLACK_PRIVATE_METADATA_MAX) {
+    throw new SlackPayloadError(field, `is longer than ${SLACK_PRIVATE_METADATA_MAX} characters`);
+  }
+  const parts = s.split(':');
+  if (parts.length !== 6 || parts[0] !== METADATA_TAG) {
+    throw new SlackPayloadError(field, 'is not SlackOps reject-modal metadata');
+  }
+  const [, exec, stage, channel, ts, url] = parts as [string, string, string, string, string, string];
+  const executionId = percentDecode(exec);
+  const stageId = percentDecode(stage);
+  if (!executionId) throw new SlackPayloadError(field, 'has an empty or badly encoded execution id');
+  if (!stageId) throw new SlackPayloadError(field, 'has an empty or badly encoded stage id');
+  const optional = (v: string, what: string): string | null => {
+    if (v === '') return null;
+    const d = percentDecode(v);
+    if (d === null) throw new SlackPayloadError(field, `has a badly encoded ${what}`);
+    return d === '' ? null : d;
+  };
+  return {
+    executionId,
+    stageId,
+    channelId: optional(channel, 'channel id'),
+    messageTs: optional(ts, 'message ts'),
+    responseUrl: optional(url, 'response_url'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Interaction payloads
+
+/**
+ * Reads any interactivity payload SlackOps handles:
+ *
+ * - `block_actions` / `interactive_message`: a judgment button click, exactly as {@link parseJudgmentClick}
+ *   (to which this delegates).
+ * - `view_submission` with `view.callback_id` {@link REJECT_CALLBACK_ID}: a {@link RejectSubmission}; the reason
+ *   is `view.state.values.reason.reason.value` (trimmed, empty or absent → null), the execution, stage, channel,
+ *   message ts and response_url come from `view.private_metadata` ({@link decodeRejectMetadata}). A submission
+ *   of another view (another callback_id, or no view) → ignored.
+ * - `view_closed` (sent only for modals opened with `notify_on_close`, which ours are not) → ignored:
+ *   "modal closed: nothing changes".
+ * - anything else → ignored, as {@link parseJudgmentClick} says.
+ *
+ * @returns a {@link JudgmentClick}, a {@link RejectSubmission}, or `{ kind: 'ignored', reason }`.
+ * @throws SlackPayloadError naming the field when a payload meant for us is malformed (see
+ *   {@link parseJudgmentClick}; for a reject submission: no `user.id`, bad `view.private_metadata`, a reason
+ *   value that is neither a string nor null). Never throws anything else, for any JSON value.
+ * Sources: Slack's block_actions and view interaction payload references (view_submission, view_closed).
+ */
+export function parseInteraction(
+  payload: Record<string, unknown>,
+): JudgmentClick | RejectSubmission | IgnoredInteraction {
+  if (!isRecord(payload)) throw new SlackPayloadError('payload', `is not an object (got ${describe(payload)})`);
+  const type = own(payload, 'type');
+  if (type === 'view_submission') return parseViewSubmission(payload);
+  if (type === 'view_closed') {
+    const callbackId = own(recordOrNull(own(payload, 'view')), 'callback_id');
+    return {
+      kind: 'ignored',
+      reason:
+        callbackId === REJECT_CALLBACK_ID
+          ? 'modal closed: nothing changes'
+          : 'view_closed of a view that is not a SlackOps modal: nothing changes',
+    };
+  }
+  return parseJudgmentClick(payload);
+}
+
+function parseViewSubmission(payload: Record<string, unknown>): RejectSubmission | IgnoredInteraction {
+  const view = recordOrNull(own(payload, 'view'));
+  if (view === null) return { kind: 'ignored', reason: 'view_submission without a view' };
+  const callbackId = own(view, 'callback_id');
+  if (callbackId !== REJECT_CALLBACK_ID) {
+    return {
+      kind: 'ignored',
+      reason:
+        typeof callbackId === 'string'
+          ? `view_submission of callback_id "${clip(callbackId)}" is not a SlackOps modal`
+          : 'view_submission without a callback_id',
+    };
+  }
+  const user = readUser(payload);
+  const meta = decodeRejectMetadata(own(view, 'private_metadata'), 'view.private_metadata');
+  const values = recordOrNull(own(recordOrNull(own(view, 'state')), 'values'));
+  const input = recordOrNull(own(recordOrNull(own(values, REJECT_REASON_BLOCK_ID)), REJECT_REASON_ACTION_ID));
+  const raw = own(input, 'value');
+  if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+    throw new SlackPayloadError(
+      `view.state.values.${REJECT_REASON_BLOCK_ID}.${REJECT_REASON_ACTION_ID}.value`,
+      `is not a string or null (got ${describe(raw)})`,
+    );
+  }
+  const reason = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : null;
+  return {
+    kind: 'reject_reason',
+    executionId: meta.executionId,
+    stageId: meta.stageId,
+    reason,
+    slackUserId: user.id,
+    slackUserName: user.name,
+    teamId: str(own(recordOrNull(own(payload, 'team')), 'id')) ?? user.teamId ?? str(own(view, 'team_id')),
+    channelId: meta.channelId,
+    messageTs: meta.messageTs,
+    viewId: str(own(view, 'id')),
+    responseUrl: meta.responseUrl,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -421,11 +635,11 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-function percentEncode(s: string, what: string): string {
+function percentEncode(s: string, what: string, fn = 'encodeButtonValue'): string {
   try {
     return encodeURIComponent(s);
   } catch {
-    throw new RangeError(`encodeButtonValue: ${what} is not well-formed Unicode (lone surrogate)`);
+    throw new RangeError(`${fn}: ${what} is not well-formed Unicode (lone surrogate)`);
   }
 }
 

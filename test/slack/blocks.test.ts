@@ -7,10 +7,14 @@ import {
   checkBlockKitLimits,
   escapeMrkdwn,
   judgmentMessage,
+  judgmentReminder,
   judgmentThreadReply,
   MAX_INPUT_BUTTONS,
+  notAllowedText,
+  notAwaitingText,
   TRUNCATION_NOTE,
 } from '../../src/slack/blocks.js';
+import type { JudgmentApproval } from '../../src/model/judgment.js';
 import { decodeButtonValue } from '../../src/slack/payload.js';
 
 type Obj = Record<string, any>;
@@ -56,7 +60,7 @@ describe('escapeMrkdwn', () => {
 });
 
 describe('judgmentMessage while awaiting', () => {
-  it('shows the summary and Approve / Reject buttons with confirm dialogs and encoded values', () => {
+  it('shows the summary and Approve (with a confirm dialog) / Reject (without: it opens the reason modal) with encoded values', () => {
     const { text, blocks } = judgmentMessage(view());
     expect(text).toBe('demo / deploy-to-prod: Approve production is awaiting manual judgment');
     const [header, summary] = blocks as Obj[];
@@ -80,11 +84,9 @@ describe('judgmentMessage while awaiting', () => {
       inputIndex: null,
     });
     expect(decodeButtonValue(bs[1]!.value)).toMatchObject({ judgmentStatus: 'stop', inputIndex: null });
-    for (const b of bs) {
-      expect(Object.keys(b.confirm).sort()).toEqual(['confirm', 'deny', 'style', 'text', 'title']);
-    }
+    expect(Object.keys(bs[0]!.confirm).sort()).toEqual(['confirm', 'deny', 'style', 'text', 'title']);
     expect(bs[0]!.confirm.text.text).toBe('Pipeline "deploy-to-prod" continues past stage "Approve production".');
-    expect(bs[1]!.confirm.confirm.text).toBe('Reject');
+    expect(bs[1]!.confirm).toBeUndefined();
     expect(checkBlockKitLimits(blocks)).toEqual([]);
   });
 
@@ -95,6 +97,8 @@ describe('judgmentMessage while awaiting', () => {
     expect(bs.map((b) => b.text.text)).toEqual(['canary', 'full rollout', 'canary', 'Reject']);
     expect(bs.slice(0, 3).map((b) => decodeButtonValue(b.value).inputIndex)).toEqual([0, 1, 2]);
     expect(bs[1]!.confirm.text.text).toContain('with input "full rollout"');
+    expect(bs.slice(0, 3).every((b) => b.confirm)).toBe(true);
+    expect(bs[3]!.confirm).toBeUndefined();
     expect(checkBlockKitLimits(blocks)).toEqual([]);
   });
 
@@ -225,10 +229,10 @@ describe('judgmentMessage once decided or ended', () => {
   });
 
   it('says the stage ended without a judgment', () => {
-    const { blocks, text } = judgmentMessage(view({ endedWithoutJudgment: 'CANCELED' }));
+    const { blocks, text } = judgmentMessage(view({ endedWithoutJudgment: 'TERMINAL' }));
     expect(buttons(blocks)).toEqual([]);
-    expect((blocks.at(-1) as Obj).elements[0].text).toBe('No judgment was made: the stage ended CANCELED.');
-    expect(text).toContain('ended without a judgment (CANCELED)');
+    expect((blocks.at(-1) as Obj).elements[0].text).toBe('No judgment was made: the stage ended TERMINAL.');
+    expect(text).toContain('ended without a judgment (TERMINAL)');
   });
 });
 
@@ -332,14 +336,32 @@ describe('judgmentMessage keeps Block Kit limits whatever the view holds (fuzz)'
     fc.constantFrom('', ' ', '<!channel>', '&amp;', 'https://x.example/a?b=1&c=2', '<https://x|y>', 'x'.repeat(5000)),
   );
   const id = fc.string({ minLength: 1, maxLength: 64, unit: fc.constantFrom('a', 'Z', '0', '-', ':', '%', 'é', '😀', ' ') });
-  const decisionArb: fc.Arbitrary<JudgmentDecision> = fc.record({
-    judgmentStatus: fc.constantFrom('continue' as const, 'stop' as const),
-    judgmentInput: fc.option(text, { nil: null }),
+  const at = fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constantFrom(Number.NaN, Infinity, 1e20));
+  const slackUserId = fc.option(fc.oneof(fc.constantFrom('U0ALICE', 'W123ABC'), text), { nil: null });
+  const approvalArb: fc.Arbitrary<JudgmentApproval> = fc.record({
     user: text,
-    slackUserId: fc.option(fc.oneof(fc.constantFrom('U0ALICE', 'W123ABC'), text), { nil: null }),
-    via: fc.constantFrom('slack' as const, 'api' as const, 'ui' as const, 'cli' as const),
-    at: fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constantFrom(Number.NaN, Infinity, 1e20)),
+    slackUserId,
+    at,
+    judgmentInput: fc.option(text, { nil: null }),
   });
+  const approvalsArb = fc.oneof(fc.array(approvalArb, { maxLength: 3 }), fc.array(approvalArb, { minLength: 20, maxLength: 60 }));
+  const durationArb = fc.oneof(
+    fc.integer({ min: 0, max: 400 * 86_400_000 }),
+    fc.constantFrom(7_200_000, 5_400_000, 45_000, -1, Number.NaN, Infinity, 1e300),
+  );
+  const decisionArb: fc.Arbitrary<JudgmentDecision> = fc.record(
+    {
+      judgmentStatus: fc.constantFrom('continue' as const, 'stop' as const),
+      judgmentInput: fc.option(text, { nil: null }),
+      user: text,
+      slackUserId,
+      via: fc.constantFrom('slack' as const, 'api' as const, 'ui' as const, 'cli' as const),
+      at,
+      reason: fc.option(text, { nil: null }),
+      approvers: approvalsArb,
+    },
+    { requiredKeys: ['judgmentStatus', 'judgmentInput', 'user', 'slackUserId', 'via', 'at'] },
+  );
   const viewArb: fc.Arbitrary<JudgmentView> = fc.record({
     application: text,
     pipelineName: text,
@@ -355,17 +377,49 @@ describe('judgmentMessage keeps Block Kit limits whatever the view holds (fuzz)'
     decision: fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: decisionArb, weight: 1 }),
     endedWithoutJudgment: fc.oneof(
       { arbitrary: fc.constant(null), weight: 3 },
-      { arbitrary: fc.oneof(fc.constantFrom('CANCELED', 'TERMINAL'), text), weight: 1 },
+      { arbitrary: fc.oneof(fc.constantFrom('CANCELED', 'TERMINAL', 'TIMED_OUT'), text), weight: 1 },
     ),
+    endedBy: fc.option(text, { nil: null }),
+    timeoutMs: fc.option(durationArb, { nil: null }),
+    requiredApprovals: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(Number.NaN, 1.5, -2, 2 ** 60, 1e21)),
+    approvals: approvalsArb,
+    allowedRoles: fc.oneof(fc.constant<string[]>([]), fc.array(text, { maxLength: 5 }), fc.array(text, { minLength: 20, maxLength: 40 })),
+    awaitingSince: fc.option(at, { nil: null }),
   });
+
+  /** Every `<…>` token in rendered mrkdwn must be one we produce on purpose: a user mention, a date, a link. */
+  const unsafeTokens = (blocks: unknown): string[] => {
+    const out: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (typeof v !== 'object' || v === null) return;
+      const o = v as Obj;
+      if (o.type === 'mrkdwn' && typeof o.text === 'string') {
+        for (const m of o.text.matchAll(/<[^>]*>?/g)) {
+          if (!/^<(@[UW][A-Z0-9]{2,}|!date\^-?\d+\^\{date_short_pretty\} \{time\}\|[^<>]*|(https?:\/\/|mailto:)[^\s<>|]+(\|[^<>]*)?)>$/.test(m[0])) {
+            out.push(m[0]);
+          }
+        }
+      }
+      Object.values(o).forEach(walk);
+    };
+    walk(blocks);
+    return out;
+  };
 
   it('no violations, unique action ids, values decode to the view ids', () => {
     // Which cases the generator reached, so the property cannot pass by testing only easy views.
-    const seen = { runs: 0, manyButtons: 0, decided: 0, ended: 0, truncated: 0 };
+    const seen = { runs: 0, manyButtons: 0, decided: 0, ended: 0, truncated: 0, progress: 0, roles: 0, reason: 0, timedOut: 0 };
     fc.assert(
-      fc.property(viewArb, (v) => {
+      fc.property(viewArb, fc.oneof(at, fc.constant(Date.now())), (v, nowMs) => {
         seen.runs++;
         const msg = judgmentMessage(v);
+        const json = JSON.stringify(msg.blocks);
+        if (/ of \d+ approvals/.test(json)) seen.progress++;
+        if (json.includes('Only members of')) seen.roles++;
+        if (json.includes('Reason: ')) seen.reason++;
+        if (json.includes('Timed out')) seen.timedOut++;
+        expect(unsafeTokens(msg.blocks)).toEqual([]);
         if (msg.blocks.filter((b) => b.type === 'actions').length > 3) seen.manyButtons++;
         if (v.decision) seen.decided++;
         else if (v.endedWithoutJudgment?.trim()) seen.ended++;
@@ -386,7 +440,18 @@ describe('judgmentMessage keeps Block Kit limits whatever the view holds (fuzz)'
         }
         const reply = judgmentThreadReply(v, v.decision?.judgmentStatus ?? 'continue');
         expect(checkBlockKitLimits(reply.blocks)).toEqual([]);
+        expect(unsafeTokens(reply.blocks)).toEqual([]);
+        expect(reply.text.length).toBeLessThanOrEqual(BLOCK_KIT_LIMITS.text);
+        const reminder = judgmentReminder(v, nowMs);
+        expect(checkBlockKitLimits(reminder.blocks)).toEqual([]);
+        expect(unsafeTokens(reminder.blocks)).toEqual([]);
+        expect(reminder.text.length).toBeGreaterThan(0);
+        expect(reminder.text.length).toBeLessThanOrEqual(BLOCK_KIT_LIMITS.text);
         if (v.decision) expect(alreadyJudgedText(v.decision).length).toBeLessThanOrEqual(3000);
+        const notAllowed = notAllowedText(v.allowedRoles ?? []);
+        expect(notAllowed.length).toBeLessThanOrEqual(3000);
+        expect(notAllowed).not.toMatch(/<(?!@[UW])/);
+        expect(notAwaitingText(v.endedWithoutJudgment ?? '')).not.toContain('<');
       }),
       { numRuns: 300 },
     );
@@ -395,5 +460,9 @@ describe('judgmentMessage keeps Block Kit limits whatever the view holds (fuzz)'
     expect(seen.decided).toBeGreaterThan(10);
     expect(seen.ended).toBeGreaterThan(10);
     expect(seen.truncated).toBeGreaterThan(10);
+    expect(seen.progress).toBeGreaterThan(10);
+    expect(seen.roles).toBeGreaterThan(10);
+    expect(seen.reason).toBeGreaterThan(5);
+    expect(seen.timedOut).toBeGreaterThan(2);
   });
 });

@@ -5,17 +5,46 @@
  *
  * Point `SlackApi` at it with `baseUrl: fake.baseUrl` (methods are served at `/api/<method>`). Blocks posted or
  * updated are checked with `checkBlockKitLimits`; a violation is answered `invalid_blocks`, as Slack does.
+ * views.open checks the view with `checkModalLimits` (violations → `invalid_arguments`), refuses a trigger_id used
+ * before (`exchanged_trigger_id`) or listed in `expiredTriggerIds` (`expired_trigger_id`), and keeps the opened
+ * views (`views()`). usergroups.list / usergroups.users.list answer from `opts.userGroups`.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkBlockKitLimits } from '../../src/slack/blocks.js';
+import { checkBlockKitLimits, checkModalLimits } from '../../src/slack/blocks.js';
 
 /** A user the fake knows, keyed by Slack user id in `startFakeSlack({ users })`. */
 export interface FakeSlackUser {
   name: string;
   email?: string;
   realName?: string;
+}
+
+/** A user group the fake knows, keyed by handle in `startFakeSlack({ userGroups })`. */
+export interface FakeSlackUserGroup {
+  /** Default: {@link fakeUserGroupId} of the handle. */
+  id?: string;
+  /** Display name; default the handle. */
+  name?: string;
+  /** Member user ids. */
+  users: string[];
+}
+
+/** A modal opened with views.open. */
+export interface FakeSlackView {
+  /** The view id answered, `V` + digits. */
+  id: string;
+  /** The `trigger_id` it was opened with. */
+  triggerId: string;
+  /**
+   * The view as views.open answered it: the view sent (`type`, `title`, `blocks`, `callback_id`,
+   * `private_metadata`, ...) plus Slack's `id`, `team_id`, `state: {values: {}}`, `hash`, `root_view_id`, ...
+   * Pass it to `viewSubmission` / `viewClosed` (test/support/slack-requests.ts).
+   */
+  view: Record<string, unknown>;
+  /** Epoch ms when opened. */
+  at: number;
 }
 
 /** How the next call(s) of a method fail. */
@@ -85,6 +114,8 @@ export interface FakeSlack {
   replies(channel: string, threadTs: string): FakeSlackMessage[];
   /** The fake channel id for a name (`demo_alerts`, `#demo_alerts`) — ids are returned as they are. */
   channelId(nameOrId: string): string;
+  /** Modals opened with views.open, in order. */
+  views(): FakeSlackView[];
   /** The underlying HTTP server (e.g. to attach a WebSocket server for a fake Socket Mode). */
   readonly server: Server;
   /**
@@ -92,7 +123,7 @@ export interface FakeSlack {
    * know). Calls are still recorded, failures injected and the token checked.
    */
   onMethod(method: string, handler: (args: Record<string, unknown>) => Record<string, unknown>): void;
-  /** Forgets calls, responses, messages and pending failures (users and token stay). */
+  /** Forgets calls, responses, messages, opened views, used trigger ids and pending failures (users, user groups and token stay). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -106,16 +137,38 @@ export function fakeChannelId(nameOrId: string): string {
   return `C${createHash('sha1').update(bare.toLowerCase()).digest('hex').slice(0, 10).toUpperCase()}`;
 }
 
+/** The fake's user group id for a handle: 'S' + 10 uppercase hex digits of its SHA-1. */
+export function fakeUserGroupId(handle: string): string {
+  return `S${createHash('sha1').update(`usergroup:${handle}`).digest('hex').slice(0, 10).toUpperCase()}`;
+}
+
 /**
  * Starts the fake on 127.0.0.1, port 0.
  * @param opts.users users.info answers, keyed by user id.
  * @param opts.token when given, every Web API call must carry `Authorization: Bearer <token>` (or a `token`
  *   form field); others get `{ok:false, error:'invalid_auth'}`.
+ * @param opts.userGroups user groups keyed by handle, for usergroups.list and usergroups.users.list.
+ * @param opts.expiredTriggerIds trigger ids views.open answers with `expired_trigger_id`.
  */
 export async function startFakeSlack(
-  opts: { users?: Record<string, FakeSlackUser>; token?: string } = {},
+  opts: {
+    users?: Record<string, FakeSlackUser>;
+    token?: string;
+    userGroups?: Record<string, FakeSlackUserGroup>;
+    expiredTriggerIds?: string[];
+  } = {},
 ): Promise<FakeSlack> {
   const users = opts.users ?? {};
+  const userGroups = Object.entries(opts.userGroups ?? {}).map(([handle, g]) => ({
+    id: g.id ?? fakeUserGroupId(handle),
+    handle,
+    name: g.name ?? handle,
+    users: [...g.users],
+  }));
+  const expiredTriggers = new Set(opts.expiredTriggerIds ?? []);
+  const usedTriggers = new Set<string>();
+  const views: FakeSlackView[] = [];
+  let viewSeq = 0;
   const calls: FakeSlackCall[] = [];
   const responses: FakeSlackResponse[] = [];
   const ephemerals: FakeSlackEphemeral[] = [];
@@ -254,6 +307,71 @@ export async function startFakeSlack(
           },
         };
       }
+      case 'views.open': {
+        const triggerId = typeof args.trigger_id === 'string' ? args.trigger_id : '';
+        if (triggerId === '') return fail('invalid_trigger_id');
+        if (expiredTriggers.has(triggerId)) return fail('expired_trigger_id');
+        if (usedTriggers.has(triggerId)) return fail('exchanged_trigger_id');
+        if (typeof args.view !== 'object' || args.view === null || Array.isArray(args.view)) {
+          return fail('invalid_arguments', { response_metadata: { messages: ['[ERROR] view: must be a JSON object'] } });
+        }
+        const problems = checkModalLimits(args.view);
+        if (problems.length) return fail('invalid_arguments', { response_metadata: { messages: problems } });
+        usedTriggers.add(triggerId);
+        const sent = args.view as Record<string, unknown>;
+        const id = `V${String(++viewSeq).padStart(10, '0')}`;
+        const view: Record<string, unknown> = {
+          team_id: 'T0FAKE',
+          type: 'modal',
+          blocks: [],
+          private_metadata: '',
+          callback_id: '',
+          external_id: '',
+          clear_on_close: false,
+          notify_on_close: false,
+          ...sent,
+          id,
+          state: { values: {} },
+          hash: `${Math.floor(Date.now() / 1000)}.${id}`,
+          previous_view_id: null,
+          root_view_id: id,
+          app_id: 'A0SLACKOPS',
+          app_installed_team_id: 'T0FAKE',
+          bot_id: 'B0FAKEBOT',
+        };
+        views.push({ id, triggerId, view, at: Date.now() });
+        return { ok: true, view };
+      }
+      case 'usergroups.list': {
+        const includeUsers = args.include_users === true || args.include_users === 'true';
+        return {
+          ok: true,
+          usergroups: userGroups.map((g) => ({
+            id: g.id,
+            team_id: 'T0FAKE',
+            is_usergroup: true,
+            name: g.name,
+            description: '',
+            handle: g.handle,
+            is_external: false,
+            date_create: 1_700_000_000,
+            date_update: 1_700_000_000,
+            date_delete: 0,
+            auto_type: null,
+            created_by: 'U0FAKEADMIN',
+            updated_by: 'U0FAKEADMIN',
+            deleted_by: null,
+            prefs: { channels: [], groups: [] },
+            user_count: String(g.users.length),
+            ...(includeUsers ? { users: [...g.users] } : {}),
+          })),
+        };
+      }
+      case 'usergroups.users.list': {
+        const g = userGroups.find((x) => x.id === args.usergroup);
+        if (!g) return fail('no_such_subteam');
+        return { ok: true, users: [...g.users] };
+      }
       case 'auth.test':
         return {
           ok: true,
@@ -361,6 +479,7 @@ export async function startFakeSlack(
     replies: (channel, threadTs) =>
       [...messages.values()].filter((m) => m.channel === fakeChannelId(channel) && m.threadTs === threadTs),
     channelId: fakeChannelId,
+    views: () => [...views],
     server,
     onMethod: (method, handler) => {
       overrides.set(method, handler);
@@ -371,6 +490,8 @@ export async function startFakeSlack(
       ephemerals.length = 0;
       messages.clear();
       failures.clear();
+      views.length = 0;
+      usedTriggers.clear();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -381,7 +502,7 @@ export async function startFakeSlack(
   return fake;
 }
 
-/** Parses a form-encoded or JSON body into args; `blocks` and `attachments` given as JSON strings are decoded. */
+/** Parses a form-encoded or JSON body into args; `blocks`, `attachments` and `view` given as JSON strings are decoded. */
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   if (raw === '') return args;
@@ -395,7 +516,7 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   } else {
     for (const [k, v] of new URLSearchParams(raw)) args[k] = v;
   }
-  for (const field of ['blocks', 'attachments']) {
+  for (const field of ['blocks', 'attachments', 'view']) {
     const v = args[field];
     if (typeof v === 'string') {
       try {
