@@ -13,6 +13,9 @@ import { slackDeliveryHandlers } from './notifications/slack-delivery.js';
 import { SlackApi } from './slack/client.js';
 import { SlackInteractionProcessor } from './interactions/slack-interactions.js';
 import { buildApp } from './api/app.js';
+import { RoleResolver } from './interactions/roles.js';
+import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.js';
+import { checkInteraction } from './interactions/check.js';
 
 export interface Service {
   config: Config;
@@ -48,14 +51,24 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     handlers: slack ? slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger }) : {},
     missingHandlerReason: (kind) => (kind.startsWith('slack.') ? 'slack is not enabled (slack.enabled: false)' : `no handler for ${kind}`),
   });
-  const interactions = slack ? new SlackInteractionProcessor({ store, engine, slack, logger }) : null;
+  const roles = new RoleResolver({
+    roles: config.authz.roles,
+    slack,
+    slackUserGroups: config.authz.slackUserGroups,
+    cacheMs: config.authz.userGroupCacheMs,
+    logger,
+  });
+  const interactions = slack ? new SlackInteractionProcessor({ store, engine, slack, roles, logger }) : null;
   const app = buildApp({
     store,
     engine,
     logger,
+    roles,
+    // With Socket Mode, interactions arrive over the WebSocket; the HTTP callback stays off unless a signing secret is set.
     signingSecret: config.slack.enabled ? config.slack.signingSecret : null,
     interactions,
   });
+  let socket: SocketModeTransport | null = null;
   const service: Service = {
     config,
     store,
@@ -64,13 +77,37 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     logger,
     url: '',
     async start() {
+      service.url = await app.listen({ host: config.server.host, port: config.server.port });
+      try {
+        if (interactions && config.slack.socketMode && config.slack.appToken) {
+          socket = await startSocketMode({
+            appToken: config.slack.appToken,
+            baseUrl: config.slack.baseUrl,
+            logger,
+            onInteraction: async (payload) => {
+              let checked: ReturnType<typeof checkInteraction>;
+              try {
+                checked = checkInteraction(payload);
+              } catch (err) {
+                logger.warn({ err: (err as Error).message }, 'malformed Slack interaction over Socket Mode; ignored');
+                return;
+              }
+              if (checked === 'record') await interactions.record(payload);
+              else logger.info({ reason: checked.ignored }, 'Slack interaction ignored');
+            },
+          });
+        }
+      } catch (err) {
+        await app.close();
+        throw err;
+      }
       engine.start();
       dispatcher!.start();
       interactions?.start();
-      service.url = await app.listen({ host: config.server.host, port: config.server.port });
-      logger.info({ url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: Boolean(slack) }, 'slackops started');
+      logger.info({ url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: Boolean(slack), socketMode: Boolean(socket) }, 'slackops started');
     },
     async stop() {
+      await socket?.stop();
       await app.close();
       await interactions?.stop();
       await dispatcher!.stop();

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Engine } from '../engine/engine.js';
 import type { SlackInteractionProcessor } from '../interactions/slack-interactions.js';
-import { installErrorHandler } from './errors.js';
+import { errorBody, installErrorHandler } from './errors.js';
+import type { RoleResolver } from '../interactions/roles.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { slackRoutes } from './routes/slack.js';
 import { healthRoutes } from './routes/health.js';
@@ -18,17 +19,46 @@ export interface AppDeps {
   logger: Logger;
   signingSecret: string | null;
   interactions: SlackInteractionProcessor | null;
+  roles: RoleResolver;
   /** Largest request body accepted, bytes (default 1 MiB). */
   bodyLimit?: number;
+}
+
+/** Deepest JSON nesting accepted in a request body (pipeline configs are a handful of levels deep). */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests objects/arrays deeper than `max` levels. Iterative: no recursion to overflow. */
+export function tooDeep(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v as Record<string, unknown>)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    maxParamLength: 500,
   }) as unknown as FastifyInstance;
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app);
+  // Bodies other than the Slack callback's are JSON: name a wrong Content-Type instead of failing on the shape, and
+  // refuse absurdly deep nesting before anything serialises it again.
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.body === undefined || req.url.startsWith('/notifications/callbacks/slack')) return;
+    if (typeof req.body === 'string') {
+      const type = String(req.headers['content-type'] ?? '(none)').split(';')[0];
+      return reply.code(415).send(errorBody(415, `Content-Type: expected application/json, got ${type}`));
+    }
+    if (tooDeep(req.body, MAX_JSON_DEPTH)) {
+      return reply.code(400).send(errorBody(400, `body: nested deeper than ${MAX_JSON_DEPTH} levels`));
+    }
+  });
   healthRoutes(app, deps);
   pipelineRoutes(app, deps);
   slackRoutes(app, { signingSecret: deps.signingSecret, interactions: deps.interactions });

@@ -13,15 +13,22 @@ const STAGE_TOP_LEVEL = new Set(['refId', 'requisiteStageRefIds', 'type', 'name'
 /**
  * Resolves trigger parameters against `parameterConfig`: given values win, absent ones take `default`, and a
  * required parameter with neither (or an empty value) is refused. Values are strings, as in Spinnaker.
+ * A value outside a parameter's `options` (when `hasOptions`) is refused, as Deck's form refuses it.
  * Parameters not declared in `parameterConfig` are passed through (Spinnaker does the same).
- * @throws BadRequestError naming each missing required parameter (`parameters.NAME`).
+ * @throws BadRequestError naming each missing required parameter and each value outside its options
+ *   (`parameters.NAME`).
  */
 export function resolveParameters(config: PipelineConfig, given: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(given)) if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
   const missing: string[] = [];
+  const issues: Array<{ path: string; message: string }> = [];
   for (const p of config.parameterConfig ?? []) {
     const v = out[p.name];
+    const options = (p.options ?? []).map((o) => String(o.value));
+    if (p.hasOptions && options.length > 0 && v !== undefined && v !== '' && !options.includes(v)) {
+      issues.push({ path: `parameters.${p.name}`, message: `"${v.slice(0, 100)}" is not one of the options (${options.join(', ')})` });
+    }
     if (v === undefined || v === '') {
       const d = p.default;
       if (d !== undefined && d !== null && String(d) !== '') out[p.name] = String(d);
@@ -29,11 +36,10 @@ export function resolveParameters(config: PipelineConfig, given: Record<string, 
       else out[p.name] = v ?? '';
     }
   }
-  if (missing.length > 0) {
-    throw new BadRequestError(
-      `missing required parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
-      missing.map((m) => ({ path: `parameters.${m}`, message: 'required parameter has no value and no default' })),
-    );
+  for (const m of missing) issues.push({ path: `parameters.${m}`, message: 'required parameter has no value and no default' });
+  if (issues.length > 0) {
+    const head = missing.length > 0 ? `missing required parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}` : 'invalid parameters';
+    throw new BadRequestError(`${head}; ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
   return out;
 }

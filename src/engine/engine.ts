@@ -120,12 +120,32 @@ export class Engine {
     return outcome;
   }
 
+  /**
+   * What `judge(req)` would answer, without changing anything (the transaction is rolled back). Used to decide
+   * whether to open Slack's reject-reason dialog before the person types a reason.
+   */
+  async precheck(req: JudgmentRequest): Promise<JudgeOutcome> {
+    class Rollback {
+      constructor(readonly outcome: JudgeOutcome) {}
+    }
+    try {
+      await this.opts.store.transaction(async (tx) => {
+        throw new Rollback(await judgeInTransaction(new HandlerContext(tx, this.clock()), req));
+      });
+    } catch (err) {
+      if (err instanceof Rollback) return err.outcome;
+      throw err;
+    }
+    throw new Error('unreachable');
+  }
+
   /** Handles a batch of due queue messages; returns how many. */
   private async tick(): Promise<number> {
     const now = this.clock();
-    const batch = await this.opts.store.transaction((tx) => tx.queue.claim(now, this.leaseMs, 20));
+    const batch = await this.opts.store.transaction((tx) => tx.queue.claim(now, this.leaseMs, 10));
     let published = false;
     for (const msg of batch) {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // keep the HTTP server responsive
       const handler = HANDLERS[msg.kind as MessageKind];
       try {
         const h = await this.opts.store.transaction(async (tx) => {

@@ -3,24 +3,25 @@
  * change they report. The notifications layer turns them into deliveries; the engine knows nothing of channels.
  */
 export type DomainEvent =
+  | { type: 'execution.starting'; executionId: string }
+  | { type: 'execution.completed'; executionId: string; status: string }
+  | { type: 'stage.starting'; executionId: string; stageId: string }
+  | { type: 'stage.completed'; executionId: string; stageId: string; status: string }
   | { type: 'judgment.awaiting'; executionId: string; stageId: string }
+  /** An approval was counted while more are needed (`requiredApprovals`). */
+  | { type: 'judgment.approval'; executionId: string; stageId: string; count: number }
   | { type: 'judgment.decided'; executionId: string; stageId: string; judgmentStatus: 'continue' | 'stop' }
+  /** The stage ended without a judgment: `status` is "TIMED_OUT", "CANCELED" or the stage's status. */
   | { type: 'judgment.ended'; executionId: string; stageId: string; status: string }
-  | { type: 'execution.completed'; executionId: string; status: string };
+  /** `notifyEveryMs` elapsed again while awaiting; `seq` counts reminders from 1. */
+  | { type: 'judgment.reminder'; executionId: string; stageId: string; seq: number };
 
 /** Outbox kind under which domain events are stored. */
 export const EVENT_OUTBOX_KIND = 'event';
 
 /** Unique key of an event: the same event written twice (a redelivered queue message) is kept once. */
 export function eventKey(e: DomainEvent): string {
-  switch (e.type) {
-    case 'judgment.awaiting':
-      return `event:${e.type}:${e.executionId}:${e.stageId}`;
-    case 'judgment.decided':
-      return `event:${e.type}:${e.executionId}:${e.stageId}`;
-    case 'judgment.ended':
-      return `event:${e.type}:${e.executionId}:${e.stageId}`;
-    case 'execution.completed':
-      return `event:${e.type}:${e.executionId}:`;
-  }
+  const stage = 'stageId' in e ? e.stageId : '';
+  const suffix = e.type === 'judgment.approval' ? `:${e.count}` : e.type === 'judgment.reminder' ? `:${e.seq}` : '';
+  return `event:${e.type}:${e.executionId}:${stage}${suffix}`;
 }

@@ -14,7 +14,10 @@ export interface Issue {
   message: string;
 }
 
-const NAME = /^[^/\\]+$/;
+const NAME = /^[^/\\\u0000-\u001f]+$/;
+
+/** Most stages a pipeline may have; far above real pipelines, low enough to keep every execution step cheap. */
+export const MAX_STAGES = 250;
 
 const parameter = z
   .object({
@@ -22,18 +25,27 @@ const parameter = z
     label: z.string().optional().nullable(),
     description: z.string().optional().nullable(),
     required: z.boolean().optional(),
-    default: z.union([z.string(), z.number(), z.boolean()]).optional().nullable(),
-    hasOptions: z.boolean().optional(),
-    options: z.array(z.object({ value: z.union([z.string(), z.number()]) }).passthrough()).optional(),
+    default: z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string' }).optional().nullable(),
+    hasOptions: z.boolean({ error: 'expected true or false' }).optional(),
+    options: z
+      .array(z.object({ value: z.union([z.string(), z.number()], { error: 'expected a string' }) }, { error: 'expected {value}' }).passthrough(), {
+        error: 'expected an array of {value}',
+      })
+      .optional(),
   })
   .passthrough();
 
 const common = z
   .object({
-    refId: z.union([z.string(), z.number()], { error: 'expected a string' }).transform(String),
-    requisiteStageRefIds: z.array(z.union([z.string(), z.number()]).transform(String), { error: 'expected an array of refIds' }).optional(),
+    refId: z
+      .union([z.string(), z.number().int('expected a whole number or a string')], { error: 'expected a string' })
+      .transform(String)
+      .pipe(z.string().min(1, 'must not be empty').max(100, 'expected at most 100 characters')),
+    requisiteStageRefIds: z
+      .array(z.union([z.string(), z.number()], { error: 'expected a refId (a string)' }).transform(String), { error: 'expected an array of refIds' })
+      .optional(),
     type: z.string({ error: 'expected a string' }),
-    name: z.string({ error: 'expected a string' }).min(1, 'must not be empty'),
+    name: z.string({ error: 'expected a string' }).min(1, 'must not be empty').max(200, 'expected at most 200 characters'),
     failPipeline: z.boolean({ error: 'expected true or false' }).optional(),
   })
   .passthrough();
@@ -41,9 +53,17 @@ const common = z
 const pipeline = z
   .object({
     id: z.string().min(1).optional(),
-    application: z.string({ error: 'expected a string' }).min(1, 'must not be empty').regex(NAME, 'must not contain / or \\'),
-    name: z.string({ error: 'expected a string' }).min(1, 'must not be empty').regex(NAME, 'must not contain / or \\'),
-    stages: z.array(z.unknown(), { error: 'expected an array of stages' }),
+    application: z
+      .string({ error: 'expected a string' })
+      .min(1, 'must not be empty')
+      .max(100, 'expected at most 100 characters')
+      .regex(NAME, 'must not contain /, \\ or control characters'),
+    name: z
+      .string({ error: 'expected a string' })
+      .min(1, 'must not be empty')
+      .max(200, 'expected at most 200 characters')
+      .regex(NAME, 'must not contain /, \\ or control characters'),
+    stages: z.array(z.unknown(), { error: 'expected an array of stages' }).max(MAX_STAGES, `expected at most ${MAX_STAGES} stages`),
     parameterConfig: z.array(parameter, { error: 'expected an array' }).optional(),
     triggers: z.array(z.unknown()).optional(),
     notifications: z.array(z.unknown()).optional(),

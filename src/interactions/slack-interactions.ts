@@ -9,16 +9,28 @@ import type { Store, SlackInteractionRow } from '../store/index.js';
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError, BadRequestError } from '../engine/errors.js';
 import { findStage } from '../engine/handlers/index.js';
-import { judgmentInputValues } from '../engine/stages/manual-judgment.js';
+import { judgmentInputValues, requiredApprovals } from '../engine/stages/manual-judgment.js';
 import { WorkLoop } from '../lib/work-loop.js';
-import { parseJudgmentClick, SlackPayloadError, type JudgmentClick } from '../slack/payload.js';
-import { alreadyJudgedText } from '../slack/blocks.js';
-import type { SlackApi } from '../slack/client.js';
+import { parseInteraction, SlackPayloadError, type JudgmentClick, type RejectSubmission } from '../slack/payload.js';
+import {
+  alreadyApprovedByYouText,
+  alreadyJudgedText,
+  notAllowedText,
+  notAwaitingText,
+  rejectReasonModal,
+  selfApprovalText,
+  timedOutText,
+} from '../slack/blocks.js';
+import { SlackApiError, type SlackApi } from '../slack/client.js';
+import type { JudgmentRequest } from '../model/judgment.js';
+import { approvalsOf } from '../engine/judge.js';
+import type { RoleResolver } from './roles.js';
 
 export interface SlackInteractionOptions {
   store: Store;
   engine: Engine;
   slack: SlackApi;
+  roles: RoleResolver;
   logger: Logger;
   /** How long a users.info answer is trusted (ms). Default 1 hour. */
   userCacheTtlMs?: number;
@@ -26,8 +38,18 @@ export interface SlackInteractionOptions {
 }
 
 /** What became of a click; stored with the interaction. */
+/** Where an ephemeral answer goes. */
+interface Reply {
+  slackUserId: string;
+  channelId: string | null;
+  responseUrl: string | null;
+}
+
 export type ClickResult =
   | { result: 'accepted'; user: string }
+  | { result: 'approval_recorded'; user: string; approvals: number; required: number }
+  | { result: 'modal_opened'; user: string }
+  | { result: 'refused'; user: string; reason: string }
   | { result: 'already_judged'; user: string; by: string; judgmentStatus: string }
   | { result: 'not_awaiting'; user: string; stageStatus: string }
   | { result: 'rejected'; user: string; reason: string }
@@ -58,9 +80,9 @@ export class SlackInteractionProcessor {
 
   /**
    * Records a verified click durably and wakes the processor. Call before answering Slack.
-   * @returns the interaction's id.
+   * @returns the interaction's id, or null when the same request was recorded before (a replay).
    */
-  async record(payload: Record<string, unknown>): Promise<number> {
+  async record(payload: Record<string, unknown>): Promise<number | null> {
     const id = await this.opts.store.repos.slackInteractions.record(payload, this.clock());
     this.loop.wake();
     return id;
@@ -89,57 +111,104 @@ export class SlackInteractionProcessor {
     }
   }
 
-  /** Processes one click. Throws only for failures worth retrying (database errors). */
+  /** Processes one interaction. Throws only for failures worth retrying (database errors). */
   async process(payload: Record<string, unknown>): Promise<ClickResult> {
-    let click: JudgmentClick;
+    let parsed: JudgmentClick | RejectSubmission;
     try {
-      const parsed = parseJudgmentClick(payload);
-      if (parsed.kind === 'ignored') return { result: 'ignored', reason: parsed.reason };
-      click = parsed;
+      const p = parseInteraction(payload);
+      if (p.kind === 'ignored') return { result: 'ignored', reason: p.reason };
+      parsed = p;
     } catch (err) {
       if (err instanceof SlackPayloadError) return { result: 'ignored', reason: err.message };
       throw err;
     }
-    const user = await this.identify(click.slackUserId, click.slackUserName);
-    const execution = await this.opts.store.repos.executions.get(click.executionId);
-    const stage = execution ? findStage(execution, click.stageId) : undefined;
+    const user = await this.identify(parsed.slackUserId, parsed.slackUserName);
+    const roles = await this.opts.roles.rolesFor(user, parsed.slackUserId);
+    const reply: Reply = { slackUserId: parsed.slackUserId, channelId: parsed.channelId, responseUrl: parsed.kind === 'judgment' ? parsed.responseUrl : null };
+    const execution = await this.opts.store.repos.executions.get(parsed.executionId);
+    const stage = execution ? findStage(execution, parsed.stageId) : undefined;
     if (!execution || !stage) {
-      await this.tell(click, 'This judgment no longer exists (the execution was not found).');
+      await this.tell(reply, 'This judgment no longer exists (the execution was not found).');
       return { result: 'rejected', user, reason: 'execution or stage not found' };
     }
+    const base = { executionId: execution.id, stageId: stage.id, user, roles, via: 'slack' as const, slackUserId: parsed.slackUserId };
+
+    if (parsed.kind === 'reject_reason') {
+      return this.decide({ ...base, judgmentStatus: 'stop', judgmentInput: null, reason: parsed.reason }, reply);
+    }
+    const click = parsed;
     let judgmentInput: string | null = null;
     if (click.inputIndex !== null) {
-      const inputs = judgmentInputValues(stage.context);
-      const chosen = inputs[click.inputIndex];
+      const chosen = judgmentInputValues(stage.context)[click.inputIndex];
       if (chosen === undefined) {
-        await this.tell(click, 'This button no longer matches the stage\'s judgment inputs; use the link to judge in the UI.');
+        await this.tell(reply, "This button no longer matches the stage's judgment inputs; use the link to judge in the UI.");
         return { result: 'rejected', user, reason: `judgmentInputs has no entry ${click.inputIndex}` };
       }
       judgmentInput = chosen;
     }
+    const req: JudgmentRequest = { ...base, judgmentStatus: click.judgmentStatus, judgmentInput };
+    // Reject from a Block Kit button: ask for a reason in a modal first (the modal is the confirmation). Only when
+    // the rules would accept the rejection; otherwise judge now, which records the refused attempt and tells why.
+    if (click.judgmentStatus === 'stop' && click.payloadType === 'block_actions' && click.triggerId) {
+      const would = await this.opts.engine.precheck(req);
+      if (would.outcome === 'accepted') {
+        try {
+          await this.opts.slack.openView(
+            click.triggerId,
+            rejectReasonModal({
+              executionId: execution.id,
+              stageId: stage.id,
+              stageName: stage.name,
+              pipelineName: execution.name,
+              application: execution.application,
+              responseUrl: click.responseUrl,
+              channelId: click.channelId,
+              messageTs: click.messageTs,
+            }),
+          );
+          return { result: 'modal_opened', user };
+        } catch (err) {
+          const why = err instanceof SlackApiError ? err.code : (err as Error).message;
+          this.opts.logger.warn({ err: why }, 'could not open the reject-reason dialog');
+          await this.tell(reply, `Could not open the rejection dialog (${why}). Click Reject again, or reject from the execution page.`);
+          return { result: 'rejected', user, reason: `views.open failed: ${why}` };
+        }
+      }
+    }
+    return this.decide(req, reply);
+  }
+
+  private async decide(req: JudgmentRequest, reply: Reply): Promise<ClickResult> {
+    const user = req.user;
     try {
-      const outcome = await this.opts.engine.judge({
-        executionId: execution.id,
-        stageId: stage.id,
-        judgmentStatus: click.judgmentStatus,
-        judgmentInput,
-        user,
-        via: 'slack',
-        slackUserId: click.slackUserId,
-      });
+      const outcome = await this.opts.engine.judge(req);
       switch (outcome.outcome) {
         case 'accepted':
           return { result: 'accepted', user };
+        case 'approval_recorded':
+          await this.tell(reply, `Your approval is recorded: ${outcome.approvals.length} of ${outcome.required} approvals.`);
+          return { result: 'approval_recorded', user, approvals: outcome.approvals.length, required: outcome.required };
         case 'already_judged':
-          await this.tell(click, alreadyJudgedText(outcome.decision));
+          await this.tell(reply, alreadyJudgedText(outcome.decision));
           return { result: 'already_judged', user, by: outcome.decision.user, judgmentStatus: outcome.decision.judgmentStatus };
         case 'not_awaiting':
-          await this.tell(click, `This judgment is no longer pending: the stage is ${outcome.stageStatus}.`);
-          return { result: 'not_awaiting', user, stageStatus: outcome.stageStatus };
+          await this.tell(reply, outcome.timedOut ? timedOutText(outcome.timeoutMs) : notAwaitingText(outcome.stageStatus));
+          return { result: 'not_awaiting', user, stageStatus: outcome.timedOut ? 'TIMED_OUT' : outcome.stageStatus };
+        case 'refused': {
+          const stage = findStage(outcome.execution, req.stageId);
+          const text =
+            outcome.reason === 'not_allowed'
+              ? notAllowedText(outcome.allowedRoles)
+              : outcome.reason === 'self_approval'
+                ? selfApprovalText()
+                : alreadyApprovedByYouText({ approvals: stage ? approvalsOf(stage.context).length : 1, required: stage ? requiredApprovals(stage.context) : 2 });
+          await this.tell(reply, text);
+          return { result: 'refused', user, reason: outcome.reason };
+        }
       }
     } catch (err) {
       if (err instanceof NotFoundError || err instanceof BadRequestError) {
-        await this.tell(click, `Could not judge: ${err.message}`);
+        await this.tell(reply, `Could not judge: ${err.message}`);
         return { result: 'rejected', user, reason: err.message };
       }
       throw err;
@@ -166,12 +235,12 @@ export class SlackInteractionProcessor {
   }
 
   /** Best-effort ephemeral reply to the clicker: response_url when Slack gave one, else chat.postEphemeral. */
-  private async tell(click: JudgmentClick, text: string): Promise<void> {
+  private async tell(to: Reply, text: string): Promise<void> {
     try {
-      if (click.responseUrl) await this.opts.slack.respond(click.responseUrl, { text, response_type: 'ephemeral', replace_original: false });
-      else if (click.channelId) await this.opts.slack.postEphemeral(click.channelId, click.slackUserId, text, undefined);
+      if (to.responseUrl) await this.opts.slack.respond(to.responseUrl, { text, response_type: 'ephemeral', replace_original: false });
+      else if (to.channelId) await this.opts.slack.postEphemeral(to.channelId, to.slackUserId, text, undefined);
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message, slackUserId: click.slackUserId }, 'could not send ephemeral reply');
+      this.opts.logger.warn({ err: (err as Error).message, slackUserId: to.slackUserId }, 'could not send ephemeral reply');
     }
   }
 }

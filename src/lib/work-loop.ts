@@ -52,6 +52,9 @@ export class WorkLoop {
         this.opts.onError(err);
       }
       if (!this.running) break;
+      // Let I/O (HTTP requests, Slack callbacks) in between batches: the SQLite driver is synchronous underneath,
+      // so without this a long run of due work would starve the server.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (handled > 0 || this.woken) continue;
       let sleep = this.opts.maxSleepMs;
       try {

@@ -18,6 +18,13 @@ export interface JudgmentRequest {
   user: string;
   via: JudgmentVia;
   slackUserId?: string;
+  /**
+   * The judge's roles, resolved by the caller before judging (from `authz.roles` and, for Slack users, their
+   * user groups). Checked against the stage's `requiredJudgmentRoles` / `selectedStageRoles`.
+   */
+  roles?: string[];
+  /** Free-text reason, e.g. from Slack's reject modal (extension). */
+  reason?: string | null;
 }
 
 /** A decision that was recorded. `at` is epoch ms. */

@@ -13,7 +13,8 @@ import { deliveriesFor } from './fan-out.js';
 
 export type DeliveryResult =
   | { result: 'delivered' }
-  | { result: 'retry'; afterMs: number; error: string }
+  /** Try again after `afterMs`; `quiet` for an expected wait (not an error: nothing logged or recorded). */
+  | { result: 'retry'; afterMs: number; error: string; quiet?: boolean }
   | { result: 'failed'; error: string };
 
 export type DeliveryHandler = (item: OutboxItem) => Promise<DeliveryResult>;
@@ -98,8 +99,8 @@ export class NotificationDispatcher {
         await store.repos.outbox.markDelivered(item.id, now);
         break;
       case 'retry':
-        logger.warn({ kind: item.kind, key: item.dedupeKey, attempts: item.attempts, error: result.error }, 'notification delivery will be retried');
-        await store.repos.outbox.retryLater(item.id, now + result.afterMs, result.error);
+        if (!result.quiet) logger.warn({ kind: item.kind, key: item.dedupeKey, attempts: item.attempts, error: result.error }, 'notification delivery will be retried');
+        await store.repos.outbox.retryLater(item.id, now + result.afterMs, result.quiet ? null : result.error);
         break;
       case 'failed':
         logger.error({ kind: item.kind, key: item.dedupeKey, error: result.error }, 'notification delivery failed');
@@ -113,8 +114,9 @@ export class NotificationDispatcher {
     const now = this.clock();
     const added = await this.opts.store.transaction(async (tx) => {
       const execution = await tx.executions.get(event.executionId);
-      const deliveries = execution ? deliveriesFor(event, execution) : [];
-      for (const d of deliveries) await tx.outbox.add(d, now);
+      // Only kinds someone can deliver (no Slack deliveries when Slack is not enabled).
+      const deliveries = (execution ? deliveriesFor(event, execution) : []).filter((d) => d.kind in this.opts.handlers);
+      for (const d of deliveries) await tx.outbox.add({ ...d, payload: { ...d.payload } }, now);
       await tx.outbox.markDelivered(item.id, now);
       return deliveries.length;
     });

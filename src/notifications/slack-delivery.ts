@@ -8,11 +8,11 @@ import type { Logger } from 'pino';
 import type { Store, OutboxItem } from '../store/index.js';
 import type { PipelineExecution, StageExecution } from '../model/execution.js';
 import { SlackApiError, type SlackApi } from '../slack/client.js';
-import { judgmentMessage, judgmentThreadReply } from '../slack/blocks.js';
+import { executionNotification, judgmentMessage, judgmentReminder, judgmentThreadReply } from '../slack/blocks.js';
 import { findStage } from '../engine/handlers/index.js';
 import { backoffMs, type DeliveryHandler, type DeliveryResult } from './dispatcher.js';
-import { SLACK_POST, SLACK_REPLY, SLACK_UPDATE } from './fan-out.js';
-import { judgmentViewFor, slackNotificationsOf } from './judgment-view.js';
+import { SLACK_NOTIFY, SLACK_POST, SLACK_REMIND, SLACK_REPLY, SLACK_UPDATE, type DeliveryPayload } from './fan-out.js';
+import { executionNotificationViewFor, judgmentViewFor, slackNotificationsOf, slackPreferences } from './judgment-view.js';
 import type { JudgmentView } from '../model/judgment.js';
 
 export interface SlackDeliveryOptions {
@@ -69,7 +69,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
     const ref = await store.repos.slackMessages.find(t.execution.id, t.stage.id, t.address);
     if (ref) return { channel: ref.channel, ts: ref.ts };
     const post = await store.repos.outbox.byKey(`${SLACK_POST}:${t.execution.id}:${t.stage.id}:${t.address}`);
-    if (post && post.status === 'pending') return { result: 'retry', afterMs: 500, error: 'waiting for the judgment message to be posted' };
+    if (post && post.status === 'pending') return { result: 'retry', afterMs: 500, error: 'waiting for the judgment message to be posted', quiet: true };
     return null;
   }
 
@@ -116,5 +116,35 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
     }
   };
 
-  return { [SLACK_POST]: post, [SLACK_UPDATE]: update, [SLACK_REPLY]: reply };
+  const remind: DeliveryHandler = async (item) => {
+    const t = await target(item);
+    if (!t) return { result: 'failed', error: 'execution or stage no longer exists' };
+    if (t.stage.status !== 'RUNNING' || t.stage.context.judgmentStatus) return { result: 'delivered' }; // decided meanwhile
+    const ref = await messageRef(t);
+    if (ref === null) return { result: 'delivered' };
+    if ('result' in ref) return ref;
+    try {
+      await slack.postMessage(ref.channel, { ...judgmentReminder(viewFor(t, publicUrl, 'manualJudgment'), Date.now()), threadTs: ref.ts });
+      return { result: 'delivered' };
+    } catch (err) {
+      return fromError(err, item.attempts);
+    }
+  };
+
+  const notify: DeliveryHandler = async (item) => {
+    const p = item.payload as unknown as DeliveryPayload;
+    const execution = await store.repos.executions.get(p.executionId);
+    if (!execution || !p.event) return { result: 'failed', error: 'execution no longer exists' };
+    const stage = p.stageId ? (findStage(execution, p.stageId) ?? null) : null;
+    const prefs = stage ? stage.context.notifications : execution.pipelineConfig?.notifications;
+    const pref = slackPreferences(prefs).find((n) => n.address === p.address);
+    try {
+      await slack.postMessage(p.address, executionNotification(executionNotificationViewFor(execution, stage, p.event, pref, publicUrl)));
+      return { result: 'delivered' };
+    } catch (err) {
+      return fromError(err, item.attempts);
+    }
+  };
+
+  return { [SLACK_POST]: post, [SLACK_UPDATE]: update, [SLACK_REPLY]: reply, [SLACK_REMIND]: remind, [SLACK_NOTIFY]: notify };
 }

@@ -55,17 +55,29 @@ export class Store {
     let sqlite: BetterSqlite3.Database;
     try {
       sqlite = new BetterSqlite3(file);
+      // One process owns the file: a second `slackops serve` on the same database fails at start instead of
+      // fighting over locks (several replicas need PostgreSQL).
+      if (file !== ':memory:') sqlite.pragma('locking_mode = EXCLUSIVE');
+      sqlite.pragma('busy_timeout = 2000');
       sqlite.pragma('journal_mode = WAL');
       // NORMAL in WAL mode survives a killed process; only an OS crash can lose the last commits.
       sqlite.pragma('synchronous = NORMAL');
-      sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
     } catch (err) {
       throw new StoreError(`database.url: cannot open ${file}: ${(err as Error).message}`);
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     const store = new Store(db, `sqlite:${file}`);
-    await store.migrate();
+    try {
+      await store.migrate();
+      await store.releaseAllLeases();
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      if (/locked|busy/i.test((err as Error).message)) {
+        throw new StoreError(`database.url: ${file} is in use by another process (another slackops serve?); SQLite serves one process`);
+      }
+      throw err;
+    }
     return store;
   }
 
@@ -84,6 +96,17 @@ export class Store {
    */
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new Repositories(trx)));
+  }
+
+  /**
+   * Frees every lease on queued work, outbox items and Slack interactions. SQLite is served by one process (the
+   * file is locked exclusively), so at start any lease left is a killed process's: its work is due again now
+   * rather than when the lease would have run out.
+   */
+  async releaseAllLeases(): Promise<void> {
+    await this.db.updateTable('queue').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
+    await this.db.updateTable('outbox').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
+    await this.db.updateTable('slack_interactions').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
   }
 
   /** True when the database answers a trivial query. */

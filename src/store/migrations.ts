@@ -97,6 +97,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         void sql;
       },
     },
+    '0002_slack_interaction_dedupe': {
+      async up(db: Kysely<any>) {
+        // A replayed Slack request (the same signed body again) is recorded once.
+        await db.schema.alterTable('slack_interactions').addColumn('dedupe_key', 'text').execute();
+        await db.schema.createIndex('slack_interactions_dedupe').on('slack_interactions').column('dedupe_key').unique().execute();
+      },
+    },
   };
 }
 

@@ -2,6 +2,7 @@
  * Repositories: one per aggregate, each bound to a Kysely executor (the database or an open transaction), so
  * that a state change and the work that follows from it are written in one transaction.
  */
+import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { PipelineConfig } from '../model/pipeline.js';
@@ -301,7 +302,7 @@ export class OutboxRepository {
       .execute();
   }
 
-  async retryLater(id: number, at: number, error: string): Promise<void> {
+  async retryLater(id: number, at: number, error: string | null): Promise<void> {
     await this.db
       .updateTable('outbox')
       .set({ next_attempt_at: at, lease_until: null, last_error: error })
@@ -332,16 +333,26 @@ export class OutboxRepository {
     return row?.next == null ? null : Number(row.next);
   }
 
-  /** Delivery problems of one execution's notifications, newest first (for the execution JSON and the UI). */
-  async problemsFor(executionId: string): Promise<Array<{ kind: string; dedupeKey: string; status: string; lastError: string }>> {
+  /**
+   * Delivery problems of one execution's notifications (items whose last attempt failed), oldest first: the
+   * item's kind, its payload (which says the stage and channel), `failed` (given up) or `pending` (retrying).
+   */
+  async problemsFor(executionId: string): Promise<Array<{ kind: string; payload: Record<string, unknown>; status: string; lastError: string; attempts: number }>> {
     const rows = await this.db
       .selectFrom('outbox')
-      .select(['kind', 'dedupe_key', 'status', 'last_error'])
+      .select(['kind', 'payload', 'status', 'last_error', 'attempts'])
       .where('dedupe_key', 'like', `%:${executionId}:%`)
       .where('last_error', 'is not', null)
-      .orderBy('id', 'desc')
+      .where('status', '!=', 'delivered')
+      .orderBy('id')
       .execute();
-    return rows.map((r) => ({ kind: r.kind, dedupeKey: r.dedupe_key, status: r.status, lastError: r.last_error ?? '' }));
+    return rows.map((r) => ({
+      kind: r.kind,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      status: r.status,
+      lastError: r.last_error ?? '',
+      attempts: Number(r.attempts),
+    }));
   }
 }
 
@@ -406,13 +417,28 @@ export interface SlackInteractionRow {
 export class SlackInteractionRepository {
   constructor(private readonly db: Executor) {}
 
-  async record(payload: Record<string, unknown>, now: number): Promise<number> {
+  /**
+   * Records a verified interaction. The same payload again (a replayed or retried request) is not recorded twice.
+   * @returns the new row's id, or null for a replay.
+   */
+  async record(payload: Record<string, unknown>, now: number): Promise<number | null> {
+    const json = JSON.stringify(payload);
     const row = await this.db
       .insertInto('slack_interactions')
-      .values({ received_at: now, payload: JSON.stringify(payload), status: 'pending', attempts: 0, lease_until: null, result: null, processed_at: null })
+      .values({
+        received_at: now,
+        payload: json,
+        status: 'pending',
+        attempts: 0,
+        lease_until: null,
+        result: null,
+        processed_at: null,
+        dedupe_key: createHash('sha256').update(json).digest('hex'),
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returning('id')
-      .executeTakeFirstOrThrow();
-    return Number(row.id);
+      .executeTakeFirst();
+    return row ? Number(row.id) : null;
   }
 
   /** Claims pending interactions (all of them, or one by id) by leasing them. */

@@ -86,6 +86,8 @@ export interface SlackInteractionsTable {
   lease_until: number | null;
   result: string | null;
   processed_at: number | null;
+  /** sha256 of the payload: the same request replayed is kept once. */
+  dedupe_key: string | null;
 }
 
 /** users.info answers, cached. */

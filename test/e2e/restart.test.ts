@@ -39,6 +39,7 @@ async function startProcess(): Promise<ChildProcess> {
   let output = '';
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
+  if (process.env.TEST_CHILD_LOG) proc.on('exit', () => process.stderr.write(output));
   await waitFor('the service to answer /health', async () => (await httpCall(`http://127.0.0.1:${port}`, 'GET', '/health')).status === 200, 20_000).catch((err) => {
     throw new Error(`${(err as Error).message}\n${output}`);
   });
@@ -69,7 +70,7 @@ beforeAll(async () => {
       '  enabled: true',
       `  baseUrl: ${slack.baseUrl}`,
       'logging:',
-      '  level: warn',
+      `  level: ${process.env.TEST_CHILD_LOG ?? 'warn'}`,
       '',
     ].join('\n'),
   );
@@ -92,6 +93,9 @@ describe('kill -9 while a judgment is pending', () => {
     expect(trig.status).toBe(202);
     const id = trig.body.ref.replace('/pipelines/', '');
     await waitFor('the judgment message', () => slack.messages().length === 1);
+    // Let the service record the message's ts (the one window a kill can double a post: after Slack answered,
+    // before the ts is stored — see README "Delivery guarantees").
+    await new Promise((r) => setTimeout(r, 500));
 
     await kill9(child);
     child = await startProcess();

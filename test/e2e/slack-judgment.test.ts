@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, judgmentPipeline, SIGNING_SECRET, type Harness } from '../support/harness.js';
-import { blockActionsClick, signedSlackRequest } from '../support/slack-requests.js';
+import { blockActionsClick, signedSlackRequest, viewSubmission } from '../support/slack-requests.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -37,6 +37,17 @@ async function postedJudgmentMessage() {
   const posted = h.slack.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts);
   expect(posted).toHaveLength(1);
   return call;
+}
+
+/** Reject from Slack: the Reject button opens a dialog; submitting it (with an optional reason) rejects. */
+async function reject(user = { id: 'U0ALICE', name: 'alice' }, reason: string | null = null) {
+  const before = h.slack.views().length;
+  expect((await click('judgment:stop', user)).status).toBe(200);
+  const view = await waitFor('the reject dialog', () => h.slack.views()[before]);
+  const payload = viewSubmission({ view: view.view, user, reason });
+  const req = signedSlackRequest({ signingSecret: SIGNING_SECRET, payload });
+  const res = await fetch(`${h.service.url}/notifications/callbacks/slack`, { method: 'POST', headers: req.headers, body: req.body });
+  expect(res.status).toBe(200);
 }
 
 async function click(actionId: string, user = { id: 'U0ALICE', name: 'alice' }) {
@@ -77,7 +88,9 @@ describe('Slack approval of a manual judgment', () => {
     expect(btns.map((b) => b.text.text)).toEqual(['Approve', 'Reject']);
     expect(btns[0].style).toBe('primary');
     expect(btns[1].style).toBe('danger');
-    expect(btns.every((b) => b.confirm && b.confirm.confirm && b.confirm.deny)).toBe(true);
+    // Approve asks for confirmation; Reject opens a dialog asking for a reason (which is its confirmation)
+    expect(btns[0].confirm && btns[0].confirm.confirm && btns[0].confirm.deny).toBeTruthy();
+    expect(btns[1].confirm).toBeUndefined();
     expect((await execution(id)).status).toBe('RUNNING');
 
     const res = await click('judgment:continue');
@@ -109,7 +122,7 @@ describe('Slack approval of a manual judgment', () => {
     await savePipeline();
     const id = await trigger();
     await postedJudgmentMessage();
-    expect((await click('judgment:stop', { id: 'U0BOB', name: 'bob' })).status).toBe(200);
+    await reject({ id: 'U0BOB', name: 'bob' });
     const done = await waitFor('execution TERMINAL', async () => {
       const e = await execution(id);
       return e.status === 'TERMINAL' ? e : null;
@@ -129,7 +142,7 @@ describe('Slack approval of a manual judgment', () => {
     await savePipeline(judgmentPipeline({}, { failPipeline: false }));
     const id = await trigger();
     await postedJudgmentMessage();
-    await click('judgment:stop');
+    await reject();
     const done = await waitFor('execution to end', async () => {
       const e = await execution(id);
       return e.status !== 'RUNNING' ? e : null;

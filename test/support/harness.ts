@@ -9,6 +9,7 @@ import pino from 'pino';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { createService, type Service } from '../../src/service.js';
 import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { blockActionsClick, signedSlackRequest } from './slack-requests.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-0000-token';
@@ -16,6 +17,12 @@ export const BOT_TOKEN = 'xoxb-test-0000-token';
 export interface Harness {
   service: Service;
   slack: FakeSlack;
+  /** The judgment message posted to `channel` (default the first one), its blocks, channel id and ts. */
+  judgmentMessage(channel?: string): Promise<{ blocks: any[]; channel: string; ts: string }>;
+  /** Sends a signed Block Kit click on the button `actionId` of the judgment message, as `user`. */
+  click(actionId: string, user?: { id: string; name: string }, channel?: string): Promise<Response>;
+  /** Sends a signed payload to the Slack callback. */
+  send(payload: object): Promise<Response>;
   dir: string;
   config: Config;
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
@@ -61,7 +68,14 @@ export async function httpCall<T = any>(
 }
 
 export async function startHarness(
-  opts: { slack?: FakeSlack; dir?: string; slackEnabled?: boolean; logger?: pino.Logger } = {},
+  opts: {
+    slack?: FakeSlack;
+    dir?: string;
+    slackEnabled?: boolean;
+    logger?: pino.Logger;
+    /** Extra configuration merged over the defaults (e.g. `{ authz: {...} }`, `{ slack: {...} }`). */
+    config?: Record<string, Record<string, unknown>>;
+  } = {},
 ): Promise<Harness> {
   const slack =
     opts.slack ??
@@ -70,27 +84,45 @@ export async function startHarness(
       users: {
         U0ALICE: { name: 'alice', email: 'alice@example.com', realName: 'Alice' },
         U0BOB: { name: 'bob', email: 'bob@example.com', realName: 'Bob' },
+        U0CAROL: { name: 'carol', email: 'carol@example.com', realName: 'Carol' },
         U0NOMAIL: { name: 'nomail' },
       },
+      userGroups: { sre: { id: 'S0SRE', name: 'Site reliability', users: ['U0CAROL'] } },
     }));
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'slackops-test-'));
-  const config = parseConfig(
-    {
-      server: { host: '127.0.0.1', port: 0, publicUrl: 'https://slackops.example.com' },
-      database: { url: `sqlite:${join(dir, 'slackops.db')}` },
-      slack: opts.slackEnabled === false ? { enabled: false } : { enabled: true, token: BOT_TOKEN, signingSecret: SIGNING_SECRET, baseUrl: slack.baseUrl },
-      logging: { level: 'silent' },
-    },
-    {},
-  );
+  const raw: Record<string, Record<string, unknown>> = {
+    server: { host: '127.0.0.1', port: 0, publicUrl: 'https://slackops.example.com' },
+    database: { url: `sqlite:${join(dir, 'slackops.db')}` },
+    slack: opts.slackEnabled === false ? { enabled: false } : { enabled: true, token: BOT_TOKEN, signingSecret: SIGNING_SECRET, baseUrl: slack.baseUrl },
+    logging: { level: 'silent' },
+  };
+  for (const [k, v] of Object.entries(opts.config ?? {})) raw[k] = { ...(raw[k] ?? {}), ...v };
+  const config = parseConfig(raw, {});
   const service = await createService(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await service.start();
+  const judgmentMessage = async (channel?: string) => {
+    const m = await waitFor('the judgment message', () =>
+      slack.messages().find((x) => !x.threadTs && (channel === undefined || x.channel === slack.channelId(channel))),
+    );
+    return { blocks: (m.blocks ?? []) as any[], channel: m.channel, ts: m.ts };
+  };
+  const send = async (payload: object) => {
+    const req = signedSlackRequest({ signingSecret: SIGNING_SECRET, payload });
+    return fetch(`${service.url}/notifications/callbacks/slack`, { method: 'POST', headers: req.headers, body: req.body });
+  };
   return {
     service,
     slack,
     dir,
     config,
     api: (method, path, body, headers) => httpCall(service.url, method, path, body, headers),
+    judgmentMessage,
+    send,
+    async click(actionId, user = { id: 'U0ALICE', name: 'alice' }, channel) {
+      const m = await judgmentMessage(channel);
+      const payload = blockActionsClick({ message: { blocks: m.blocks }, actionId, user, channel: m.channel, ts: m.ts, responseUrl: slack.responseUrl() });
+      return send(payload);
+    },
     async close() {
       await service.stop();
       if (!opts.slack) await slack.close();

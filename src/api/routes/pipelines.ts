@@ -16,10 +16,15 @@ import type { PipelineExecution } from '../../model/execution.js';
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../../model/status.js';
 import { validatePipelineConfig } from '../../engine/validate.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../../engine/errors.js';
+import { withNotificationErrors } from '../../notifications/judgment-view.js';
+import type { RoleResolver } from '../../interactions/roles.js';
+import { ForbiddenError } from '../errors.js';
 
 export interface RouteDeps {
   store: Store;
   engine: Engine;
+  /** Resolves a judge's roles (from `authz.roles`) for the judgment rules. */
+  roles: RoleResolver;
 }
 
 /** The acting user: `X-SPINNAKER-USER` when present, else "anonymous". */
@@ -44,8 +49,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 
 const triggerBody = z
   .object({
-    type: z.string({ error: 'expected a string' }).max(200).optional(),
-    user: z.string({ error: 'expected a string' }).max(256).optional(),
+    type: z.string({ error: 'expected a string' }).max(200, 'expected at most 200 characters').optional(),
+    user: z.string({ error: 'expected a string' }).max(256, 'expected at most 256 characters').optional(),
     parameters: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number or boolean' }), {
         error: 'expected an object of parameter values',
@@ -59,17 +64,24 @@ const triggerBody = z
 const judgmentBody = z.object(
   {
     judgmentStatus: z.enum(['continue', 'stop'], { error: 'expected "continue" or "stop"' }),
-    judgmentInput: z.string({ error: 'expected a string' }).max(2000).nullable().optional(),
+    judgmentInput: z.string({ error: 'expected a string' }).max(2000, 'expected at most 2000 characters').nullable().optional(),
+    /** Extension: a reason recorded with the judgment (shown in Slack for a rejection). */
+    reason: z.string({ error: 'expected a string' }).max(2000, 'expected at most 2000 characters').nullable().optional(),
   },
   { error: 'expected a JSON object {judgmentStatus, judgmentInput?}' },
 );
 
 const listQuery = z.object({
-  limit: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1 or more').max(1000, 'expected at most 1000').optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'expected a whole number from 1 to 1000')
+    .transform(Number)
+    .pipe(z.number().min(1, 'expected 1 or more').max(1000, 'expected at most 1000'))
+    .optional(),
   statuses: z.string().optional(),
 });
 
-export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDeps): void {
+export function pipelineRoutes(app: FastifyInstance, { store, engine, roles }: RouteDeps): void {
   app.post('/pipelines', async (req, reply) => {
     const config = validatePipelineConfig(req.body);
     const now = Date.now();
@@ -127,7 +139,7 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
   app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
     const e = await store.repos.executions.get(req.params.id);
     if (!e) throw new NotFoundError(`execution ${req.params.id} not found`);
-    return executionJson(e);
+    return withNotificationErrors(executionJson(e), await store.repos.outbox.problemsFor(e.id));
   });
 
   app.get<{ Params: { app: string }; Querystring: Record<string, string> }>('/applications/:app/pipelines', async (req) => {
@@ -147,8 +159,9 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
     return list.map(executionJson);
   });
 
-  app.put<{ Params: { id: string }; Querystring: { reason?: string } }>('/pipelines/:id/cancel', async (req) => {
-    const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 1000) : null;
+  app.put<{ Params: { id: string }; Querystring: { reason?: string | string[] } }>('/pipelines/:id/cancel', async (req) => {
+    const given = Array.isArray(req.query.reason) ? req.query.reason.join('; ') : req.query.reason;
+    const reason = typeof given === 'string' ? given.slice(0, 1000) : null;
     await engine.cancel(req.params.id, actingUser(req), reason);
     const e = await store.repos.executions.get(req.params.id);
     return executionJson(e!);
@@ -156,21 +169,34 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
 
   app.patch<{ Params: { id: string; stageId: string } }>('/pipelines/:id/stages/:stageId', async (req) => {
     const body = parse(judgmentBody, req.body, 'body');
+    const user = actingUser(req);
     const outcome = await engine.judge({
       executionId: req.params.id,
       stageId: req.params.stageId,
       judgmentStatus: body.judgmentStatus,
       judgmentInput: body.judgmentInput ?? null,
-      user: actingUser(req),
+      reason: body.reason ?? null,
+      user,
+      roles: await roles.rolesFor(user),
       via: 'api',
     });
-    if (outcome.outcome === 'already_judged') {
-      const d = outcome.decision;
-      throw new ConflictError(
-        `stage already judged: ${d.judgmentStatus}${d.judgmentInput ? ` (${d.judgmentInput})` : ''} by ${d.user} at ${new Date(d.at).toISOString()}`,
-      );
+    switch (outcome.outcome) {
+      case 'accepted':
+      case 'approval_recorded':
+        return executionJson(outcome.execution);
+      case 'already_judged': {
+        const d = outcome.decision;
+        throw new ConflictError(
+          `stage already judged: ${d.judgmentStatus}${d.judgmentInput ? ` (${d.judgmentInput})` : ''} by ${d.user} at ${new Date(d.at).toISOString()}`,
+        );
+      }
+      case 'not_awaiting':
+        throw new ConflictError(
+          outcome.timedOut ? 'stage is not awaiting judgment: it timed out' : `stage is not awaiting judgment (status ${outcome.stageStatus})`,
+        );
+      case 'refused':
+        if (outcome.reason === 'already_approved') throw new ConflictError(outcome.message);
+        throw new ForbiddenError(outcome.message);
     }
-    if (outcome.outcome === 'not_awaiting') throw new ConflictError(`stage is not awaiting judgment (status ${outcome.stageStatus})`);
-    return executionJson(outcome.execution);
   });
 }

@@ -8,7 +8,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { verifySlackRequest, SlackSignatureError } from '../../slack/signature.js';
-import { parseInteractionBody, parseJudgmentClick, SlackPayloadError } from '../../slack/payload.js';
+import { parseInteractionBody, SlackPayloadError } from '../../slack/payload.js';
+import { checkInteraction } from '../../interactions/check.js';
 import type { SlackInteractionProcessor } from '../../interactions/slack-interactions.js';
 import { errorBody } from '../errors.js';
 
@@ -24,8 +25,11 @@ function header(v: string | string[] | undefined): string | undefined {
 
 export function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): void {
   app.post('/notifications/callbacks/slack', async (req, reply) => {
-    if (!deps.signingSecret || !deps.interactions) {
+    if (!deps.interactions) {
       return reply.code(404).send(errorBody(404, 'Slack is not enabled on this service (slack.enabled is false)'));
+    }
+    if (!deps.signingSecret) {
+      return reply.code(404).send(errorBody(404, 'the HTTP callback is off: Slack interactions arrive over Socket Mode (no slack.signingSecret set)'));
     }
     const raw = typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : null;
     if (raw === null) {
@@ -49,9 +53,9 @@ export function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): void {
     let payload: Record<string, unknown>;
     try {
       payload = parseInteractionBody(raw);
-      const click = parseJudgmentClick(payload);
-      if (click.kind === 'ignored') {
-        req.log.info({ reason: click.reason }, 'Slack interaction ignored');
+      const checked = checkInteraction(payload);
+      if (checked !== 'record') {
+        req.log.info({ reason: checked.ignored }, 'Slack interaction ignored');
         return reply.code(200).send();
       }
     } catch (err) {

@@ -31,6 +31,7 @@ export async function completeStage(
     if (t.status === 'RUNNING' || t.status === 'NOT_STARTED') t.status = status;
     t.endTime = h.now;
   }
+  await h.publish([{ type: 'stage.completed', executionId: execution.id, stageId: stage.id, status }]);
   let started = 0;
   if (CONTINUABLE_STATUSES.has(status)) {
     for (const next of downstreamStages(execution, stage)) {

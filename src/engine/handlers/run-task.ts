@@ -20,6 +20,11 @@ export async function runTask(h: HandlerContext, msg: EngineMessage): Promise<vo
   }
   const result = type.run({ execution, stage, now: h.now });
   if (result.status === 'RUNNING') {
+    if (result.context) {
+      Object.assign(stage.context, result.context);
+      await h.save(execution);
+    }
+    await h.publish(result.events);
     if (result.retryAt !== null) await h.push({ kind: 'RunTask', executionId: execution.id, stageId: stage.id }, result.retryAt);
     return;
   }
@@ -28,4 +33,5 @@ export async function runTask(h: HandlerContext, msg: EngineMessage): Promise<vo
   const status = result.status === 'TERMINAL' ? failureStatus(stage) : result.status;
   await completeStage(h, execution, stage, status);
   await h.save(execution);
+  await h.publish(result.events);
 }

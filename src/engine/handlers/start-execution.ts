@@ -14,6 +14,7 @@ export async function startExecution(h: HandlerContext, msg: EngineMessage): Pro
   execution.status = 'RUNNING';
   execution.startTime = h.now;
   await h.save(execution);
+  await h.publish([{ type: 'execution.starting', executionId: execution.id }]);
   const initial = execution.stages.filter((s) => s.requisiteStageRefIds.length === 0);
   if (initial.length === 0) {
     await h.push({ kind: 'CompleteExecution', executionId: execution.id });

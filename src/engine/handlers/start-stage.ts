@@ -23,6 +23,6 @@ export async function startStage(h: HandlerContext, msg: EngineMessage): Promise
   }
   const started = type ? type.start({ execution, stage, now: h.now }) : {};
   await h.save(execution);
-  await h.publish(started.events);
+  await h.publish([{ type: 'stage.starting', executionId: execution.id, stageId: stage.id }, ...(started.events ?? [])]);
   await h.push({ kind: 'RunTask', executionId: execution.id, stageId: stage.id });
 }

@@ -21,12 +21,16 @@ export type TaskResult =
       /** Still running; run again at `retryAt` (epoch ms), or only when woken (e.g. by a judgment) when null. */
       status: 'RUNNING';
       retryAt: number | null;
+      /** Merged into the stage's context. */
+      context?: Record<string, unknown>;
+      events?: DomainEvent[];
     }
   | {
       /** Finished. TERMINAL is mapped to the stage's failure status (STOPPED, FAILED_CONTINUE) by the engine. */
       status: Extract<ExecutionStatus, 'SUCCEEDED' | 'TERMINAL' | 'FAILED_CONTINUE' | 'STOPPED'>;
       outputs?: Record<string, unknown>;
       context?: Record<string, unknown>;
+      events?: DomainEvent[];
     };
 
 export interface StageType {

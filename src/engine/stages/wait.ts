@@ -6,10 +6,13 @@ import { z } from 'zod';
 import type { StageType } from './types.js';
 
 const schema = z.object({
-  waitTime: z.union([
+  waitTime: z.union(
+    [
     z.number().nonnegative('waitTime: expected seconds, 0 or more'),
-    z.string().regex(/^\s*(\d+|\$\{[\s\S]*\})\s*$/, 'waitTime: expected a number of seconds or a ${...} expression'),
-  ]),
+      z.string().regex(/^\s*(\d+|\$\{[\s\S]*\})\s*$/, 'waitTime: expected a number of seconds or a ${...} expression'),
+    ],
+    { error: (i) => (i.input === undefined ? 'required: the seconds to wait' : 'expected a number of seconds or a ${...} expression') },
+  ),
 });
 
 /** Seconds to wait, from the (already evaluated) context; NaN when it is not a number. */

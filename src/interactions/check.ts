@@ -1,0 +1,16 @@
+/**
+ * The first look at a verified Slack interaction, shared by the HTTP callback and Socket Mode (two transports, one
+ * handler, as Bolt's receivers): is it ours to record, to ignore, or malformed?
+ */
+import { parseInteraction, SlackPayloadError } from '../slack/payload.js';
+
+/**
+ * @returns `record` for a judgment click or a reject-reason submission; `ignored` with the reason otherwise.
+ * @throws SlackPayloadError (→ 400 on HTTP) when the payload is meant for us but malformed.
+ */
+export function checkInteraction(payload: Record<string, unknown>): 'record' | { ignored: string } {
+  const parsed = parseInteraction(payload);
+  return parsed.kind === 'ignored' ? { ignored: parsed.reason } : 'record';
+}
+
+export { SlackPayloadError };

@@ -1,0 +1,73 @@
+/**
+ * Who holds which role, for the judgment rules (`selectedStageRoles` / `requiredJudgmentRoles`).
+ *
+ * Roles come from the configuration (`authz.roles: {ROLE: [email, ...]}`, emails compared case-insensitively) and,
+ * with `authz.slackUserGroups: true`, from Slack user groups: a member of the group with handle `sre` holds the
+ * role `sre` (needs the `usergroups:read` scope). Group membership is cached for `authz.userGroupCacheMs`; when
+ * Slack cannot be asked, the last answer is used, and with none, no group roles.
+ */
+import type { Logger } from 'pino';
+import type { SlackApi } from '../slack/client.js';
+
+export interface RoleResolverOptions {
+  /** ROLE → emails, from `authz.roles`. */
+  roles: Record<string, string[]>;
+  /** Set when Slack user groups count as roles. */
+  slack: SlackApi | null;
+  slackUserGroups: boolean;
+  /** How long group membership is trusted, ms. */
+  cacheMs: number;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export class RoleResolver {
+  private readonly byEmail = new Map<string, string[]>();
+  private groups: { at: number; byUser: Map<string, string[]> } | null = null;
+  private loading: Promise<Map<string, string[]>> | null = null;
+
+  constructor(private readonly opts: RoleResolverOptions) {
+    for (const [role, emails] of Object.entries(opts.roles)) {
+      for (const email of emails) {
+        const key = email.trim().toLowerCase();
+        this.byEmail.set(key, [...(this.byEmail.get(key) ?? []), role]);
+      }
+    }
+  }
+
+  /**
+   * The roles of a judge: those configured for `user` (an email, compared case-insensitively) plus, for a Slack
+   * user with user groups enabled, the handles of the groups they are in. Never throws.
+   */
+  async rolesFor(user: string, slackUserId?: string | null): Promise<string[]> {
+    const roles = new Set(this.byEmail.get(user.trim().toLowerCase()) ?? []);
+    if (slackUserId && this.opts.slackUserGroups && this.opts.slack) {
+      for (const r of (await this.groupRoles()).get(slackUserId) ?? []) roles.add(r);
+    }
+    return [...roles];
+  }
+
+  private async groupRoles(): Promise<Map<string, string[]>> {
+    const now = (this.opts.clock ?? Date.now)();
+    if (this.groups && now - this.groups.at < this.opts.cacheMs) return this.groups.byUser;
+    this.loading ??= this.loadGroups(now).finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async loadGroups(now: number): Promise<Map<string, string[]>> {
+    const slack = this.opts.slack!;
+    try {
+      const byUser = new Map<string, string[]>();
+      for (const g of await slack.userGroups()) {
+        for (const userId of await slack.userGroupMembers(g.id)) byUser.set(userId, [...(byUser.get(userId) ?? []), g.handle]);
+      }
+      this.groups = { at: now, byUser };
+      return byUser;
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'could not read Slack user groups; using the last known membership');
+      return this.groups?.byUser ?? new Map();
+    }
+  }
+}
