@@ -48,7 +48,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   dispatcher = new NotificationDispatcher({
     store,
     logger,
-    handlers: slack ? slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger }) : {},
+    handlers: slack ? slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger, botName: config.slack.botName }) : {},
     missingHandlerReason: (kind) => (kind.startsWith('slack.') ? 'slack is not enabled (slack.enabled: false)' : `no handler for ${kind}`),
   });
   const roles = new RoleResolver({

@@ -86,7 +86,7 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     key: 'slack.botName',
     default: 'slackops',
     env: ENV_VARS['slack.botName'],
-    description: "Accepted for echo compatibility; the bot's display name is set in the Slack app (slackops manifest --display-name).",
+    description: "The bot's @-name used in hints (\"invite it with /invite @slackops\"); the name Slack shows is set in the app (slackops manifest --display-name).",
   },
   {
     key: 'slack.signingSecret',

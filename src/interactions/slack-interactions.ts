@@ -164,6 +164,7 @@ export class SlackInteractionProcessor {
               responseUrl: click.responseUrl,
               channelId: click.channelId,
               messageTs: click.messageTs,
+              failPipeline: stage.context.failPipeline !== false,
             }),
           );
           return { result: 'modal_opened', user };

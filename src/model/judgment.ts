@@ -93,6 +93,11 @@ export interface JudgmentView {
   approvals?: JudgmentApproval[];
   /** Roles allowed to judge (`requiredJudgmentRoles` / `selectedStageRoles`); empty or absent = anyone. */
   allowedRoles?: string[];
+  /**
+   * The stage's `failPipeline` (default true). False: a rejection only halts this branch (stage STOPPED) and the
+   * execution may still succeed, so messages must not say "the pipeline stops".
+   */
+  failPipeline?: boolean;
   /** When the stage started waiting (epoch ms), for reminders ("waiting for 2h"). */
   awaitingSince?: number | null;
 }

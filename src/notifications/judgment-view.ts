@@ -60,6 +60,7 @@ export function judgmentViewFor(
     approvals: approvalsOf(stage.context),
     allowedRoles: allowedJudgmentRoles(stage.context),
     awaitingSince: stage.startTime,
+    failPipeline: stage.context.failPipeline !== false,
   };
 }
 

@@ -16,25 +16,40 @@ import { executionNotificationViewFor, judgmentViewFor, slackNotificationsOf, sl
 import type { JudgmentView } from '../model/judgment.js';
 
 export interface SlackDeliveryOptions {
+  /** The bot's @-name, for "invite it with /invite @name" (`slack.botName`). */
+  botName: string;
   store: Store;
   slack: SlackApi;
   publicUrl: string;
   logger: Logger;
 }
 
-/** Words for Slack errors people can fix themselves, added to the recorded error. */
-const HINTS: Record<string, string> = {
-  not_in_channel: 'invite the bot to the channel (/invite @bot)',
-  channel_not_found: 'check the channel name in the stage notification, and invite the bot if the channel is private',
-  invalid_auth: 'check slack.token',
-  missing_scope: 'reinstall the app with the scopes from `slackops manifest`',
-  account_inactive: 'the bot token belongs to a deactivated app or user',
-};
+/**
+ * Slack errors people fix themselves, in words naming the channel and what to do (recorded on the stage as
+ * `context.notificationErrors` and logged); others keep the client's wording.
+ */
+function explain(err: SlackApiError, address: string, botName: string): string {
+  const ch = `#${address}`;
+  switch (err.code) {
+    case 'not_in_channel':
+      return `not_in_channel: the bot is not in ${ch}: invite it with /invite @${botName}`;
+    case 'channel_not_found':
+      return `channel_not_found: ${ch} does not exist or is private without the bot: check the stage notification, or invite @${botName}`;
+    case 'invalid_auth':
+    case 'not_authed':
+    case 'token_revoked':
+    case 'account_inactive':
+      return `${err.code}: Slack refused the bot token: check slack.token (slackops config check tests it)`;
+    case 'missing_scope':
+      return 'missing_scope: the bot token lacks a scope: reinstall the app from `slackops manifest` output';
+    default:
+      return err.message;
+  }
+}
 
-function fromError(err: unknown, attempts: number): DeliveryResult {
+function fromError(err: unknown, attempts: number, address: string, botName: string): DeliveryResult {
   if (err instanceof SlackApiError) {
-    const hint = HINTS[err.code];
-    const error = hint ? `${err.message} (${hint})` : err.message;
+    const error = explain(err, address, botName);
     if (err.retryable) return { result: 'retry', afterMs: Math.max(err.retryAfterMs ?? 0, backoffMs(attempts)), error };
     return { result: 'failed', error };
   }
@@ -54,7 +69,7 @@ function viewFor(t: Target, publicUrl: string, when: string): JudgmentView {
 }
 
 export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string, DeliveryHandler> {
-  const { store, slack, publicUrl } = opts;
+  const { store, slack, publicUrl, botName } = opts;
 
   async function target(item: OutboxItem): Promise<Target | null> {
     const p = item.payload as { executionId: string; stageId: string; address: string };
@@ -82,7 +97,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
       await store.repos.slackMessages.record({ executionId: t.execution.id, stageId: t.stage.id, address: t.address, ...ref }, Date.now());
       return { result: 'delivered' };
     } catch (err) {
-      return fromError(err, item.attempts);
+      return fromError(err, item.attempts, (item.payload as { address?: string }).address ?? '?', botName);
     }
   };
 
@@ -96,7 +111,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
       await slack.updateMessage(ref, judgmentMessage(viewFor(t, publicUrl, 'manualJudgment')));
       return { result: 'delivered' };
     } catch (err) {
-      return fromError(err, item.attempts);
+      return fromError(err, item.attempts, (item.payload as { address?: string }).address ?? '?', botName);
     }
   };
 
@@ -112,7 +127,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
       else await slack.postMessage(t.address, msg);
       return { result: 'delivered' };
     } catch (err) {
-      return fromError(err, item.attempts);
+      return fromError(err, item.attempts, (item.payload as { address?: string }).address ?? '?', botName);
     }
   };
 
@@ -127,7 +142,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
       await slack.postMessage(ref.channel, { ...judgmentReminder(viewFor(t, publicUrl, 'manualJudgment'), Date.now()), threadTs: ref.ts });
       return { result: 'delivered' };
     } catch (err) {
-      return fromError(err, item.attempts);
+      return fromError(err, item.attempts, (item.payload as { address?: string }).address ?? '?', botName);
     }
   };
 
@@ -142,7 +157,7 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
       await slack.postMessage(p.address, executionNotification(executionNotificationViewFor(execution, stage, p.event, pref, publicUrl)));
       return { result: 'delivered' };
     } catch (err) {
-      return fromError(err, item.attempts);
+      return fromError(err, item.attempts, (item.payload as { address?: string }).address ?? '?', botName);
     }
   };
 

@@ -748,7 +748,7 @@ export function judgmentThreadReply(view: JudgmentView, kind: JudgmentStatus): S
   const d = view.decision && view.decision.judgmentStatus === kind ? view.decision : null;
   const icon = kind === 'continue' ? ':white_check_mark:' : ':no_entry:';
   const what = kind === 'continue' ? 'Approved' : 'Rejected';
-  const next = kind === 'continue' ? 'the pipeline continues' : 'the pipeline stops';
+  const next = kind === 'continue' ? 'the pipeline continues' : view.failPipeline === false ? 'this branch of the pipeline stops' : 'the pipeline stops';
   const where = `stage *${name(view.stageName)}* of *${name(view.application)}* / *${name(view.pipelineName)}*`;
 
   const segs: Seg[] = [txt(`${icon} *${what}*`)];
@@ -966,6 +966,8 @@ export interface RejectModalTarget {
   channelId?: string | null;
   /** `ts` of the judgment message. */
   messageTs?: string | null;
+  /** The stage's `failPipeline`; false means a rejection halts only this branch. */
+  failPipeline?: boolean;
 }
 
 /**
@@ -1013,7 +1015,15 @@ export function rejectReasonModal(target: RejectModalTarget): ModalView {
     submit: plain('Reject'),
     close: plain('Cancel'),
     private_metadata: privateMetadata,
-    blocks: [section(fit([txt(`Reject ${where}? The pipeline stops at this stage.`)], BLOCK_KIT_LIMITS.text)), reason],
+    blocks: [
+      section(
+        fit(
+          [txt(`Reject ${where}? ${target.failPipeline === false ? 'This branch of the pipeline stops here.' : 'The pipeline stops at this stage.'}`)],
+          BLOCK_KIT_LIMITS.text,
+        ),
+      ),
+      reason,
+    ],
   };
 }
 

@@ -229,7 +229,7 @@ describe('the message over its life', () => {
       return x.stages[0].context.notificationErrors?.length ? x : null;
     });
     expect(e.stages[0].context.notificationErrors[0]).toMatchObject({ address: 'secret-room', status: 'failed' });
-    expect(e.stages[0].context.notificationErrors[0].error).toMatch(/not_in_channel.*invite/);
+    expect(e.stages[0].context.notificationErrors[0].error).toBe('not_in_channel: the bot is not in #secret-room: invite it with /invite @slackops');
     await new Promise((r) => setTimeout(r, 1500));
     expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'secret-room')).toHaveLength(1);
   });

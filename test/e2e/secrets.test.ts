@@ -46,6 +46,6 @@ describe('secrets', () => {
       expect(text).not.toContain(BOT_TOKEN);
       expect(text).not.toContain(SIGNING_SECRET);
     }
-    expect(logs).toContain('invite the bot');
+    expect(logs).toContain('invite it with /invite @slackops');
   });
 });

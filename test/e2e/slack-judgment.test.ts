@@ -150,6 +150,9 @@ describe('Slack approval of a manual judgment', () => {
     expect(done.stages[0].status).toBe('STOPPED');
     expect(done.stages[1].status).toBe('NOT_STARTED');
     expect(done.status).toBe('SUCCEEDED');
+    // the thread reply must not claim the pipeline stops
+    const reply = await waitFor('stop notification', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts));
+    expect(JSON.stringify(reply.args.blocks)).toContain('this branch of the pipeline stops');
   });
 
   it('judgment inputs become one button each and the chosen input is recorded', async () => {
