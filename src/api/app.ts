@@ -2,12 +2,12 @@
  * The Fastify application: Gate's pipeline paths, the Slack callback and health. JSON in and out; the Slack
  * callback's form body is kept raw (as a string) so its signature can be checked on exactly the bytes Slack signed.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Engine } from '../engine/engine.js';
 import type { SlackInteractionProcessor } from '../interactions/slack-interactions.js';
-import { errorBody, installErrorHandler } from './errors.js';
+import { errorBody, fastifyMessage, installErrorHandler } from './errors.js';
 import type { RoleResolver } from '../interactions/roles.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { slackRoutes } from './routes/slack.js';
@@ -43,7 +43,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
+    // Errors Fastify raises before routing (bad URL, over-long parameter) get our error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void (reply as unknown as { code(n: number): { send(b: unknown): unknown } }).code(status).send(errorBody(status, fastifyMessage(err as FastifyError)));
+    },
   }) as unknown as FastifyInstance;
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app);

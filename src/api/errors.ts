@@ -29,7 +29,7 @@ export function errorBody(status: number, message: string, issues?: Array<{ path
 }
 
 /** Fastify's own 4xx errors, in words that name the problem (and never echo a long URL back). */
-function fastifyMessage(err: FastifyError): string {
+export function fastifyMessage(err: FastifyError): string {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -9,6 +9,7 @@
  *   `auth.test` to show which workspace and bot it reaches.
  * Exit codes: 0 ok, 1 runtime failure (database, Slack), 2 bad configuration or options.
  */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, redactedConfig } from '../config/index.js';
 import { buildManifest, manifestToText } from '../slack/manifest.js';
@@ -29,7 +30,14 @@ function load(file: string | undefined) {
 }
 
 const program = new Command();
-program.name('slackops').description('Pipelines that stop at a Manual Judgment, approved or rejected from Slack').showHelpAfterError();
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+program
+  .name('slackops')
+  .description('Pipelines that stop at a Manual Judgment, approved or rejected from Slack')
+  .version(pkg.version)
+  .showHelpAfterError()
+  // Usage errors (unknown or missing options) exit 2, like bad configuration; --help and --version exit 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('serve')
@@ -76,18 +84,29 @@ program
       if (!opts.socketMode && (opts.gateUrl === undefined || opts.gateUrl.trim() === '')) {
         fail("required option '--gate-url <url>' not specified (leave it out only with --socket-mode)", 2);
       }
+      let gateUrl = opts.gateUrl?.trim();
+      if (gateUrl && /\/notifications\/callbacks\/slack\/?$/.test(gateUrl)) {
+        // People paste the full callback URL; the option wants the service's base URL.
+        gateUrl = gateUrl.replace(/\/notifications\/callbacks\/slack\/?$/, '');
+        process.stderr.write(`slackops: --gate-url is the service's base URL; using ${gateUrl}\n`);
+      }
       let text: string;
       try {
         const manifest = buildManifest({
-          appName: opts.appName,
-          displayName: opts.displayName,
-          gateUrl: opts.gateUrl,
+          appName: opts.appName.trim(),
+          displayName: opts.displayName.trim(),
+          gateUrl,
           socketMode: opts.socketMode === true,
           userGroups: opts.userGroups === true,
         });
         text = manifestToText(manifest, opts.format);
       } catch (err) {
-        fail((err as Error).message, 2);
+        // Name the options as the person typed them.
+        const message = (err as Error).message
+          .replace(/\bappName\b/g, '--app-name')
+          .replace(/\bdisplayName\b/g, '--display-name')
+          .replace(/\bgateUrl\b/g, '--gate-url');
+        fail(message, 2);
       }
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },

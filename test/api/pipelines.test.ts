@@ -83,6 +83,48 @@ describe('pipeline configs', () => {
   });
 });
 
+describe('hostile and careless requests get a 4xx that says what is wrong', () => {
+  it('names a wrong Content-Type (curl -d without -H) with a 415', async () => {
+    const res = await fetch(`${h.service.url}/pipelines`, { method: 'POST', body: JSON.stringify(judgmentPipeline()), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as any).message).toContain('application/x-www-form-urlencoded');
+  });
+
+  it('refuses bodies nested absurdly deep with a 400, not a 500', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const body = `{"application":"deep","name":"p","stages":[],"x":${deep}}`;
+    const res = await h.api('POST', '/pipelines', body);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('nested deeper');
+    const trig = await h.api('POST', '/pipelines/deep/p', `{"extra":${deep}}`);
+    expect(trig.status).toBe(400);
+  });
+
+  it('refuses names that could never be addressed and an empty refId', async () => {
+    const res = await h.api('POST', '/pipelines', judgmentPipeline({ application: 'names', name: 'x'.repeat(201) }));
+    expect(res.status).toBe(400);
+    expect(res.body.issues.map((i: any) => i.path)).toContain('name');
+    const empty = await h.api('POST', '/pipelines', { application: 'names', name: 'p', stages: [{ refId: '', type: 'wait', name: 'w', waitTime: 1 }] });
+    expect(empty.status).toBe(400);
+    expect(empty.body.issues.map((i: any) => i.path)).toContain('stages[0].refId');
+    const tooLong = await h.api('GET', `/pipelines/${'x'.repeat(600)}`);
+    expect(tooLong.status).toBe(414);
+    expect(tooLong.body.message).not.toContain('xxxxxxxxxx');
+  });
+
+  it('refuses a parameter value outside its options, naming the options', async () => {
+    await h.api('POST', '/pipelines', judgmentPipeline({ application: 'opts' }));
+    const res = await h.api('POST', '/pipelines/opts/Deploy to production', { parameters: { version: '1', region: 'mars-1' } });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('eu-west-1, us-east-1');
+  });
+
+  it('reads limit as a plain number only', async () => {
+    expect((await h.api('GET', '/applications/x/pipelines?limit=0x10')).status).toBe(400);
+    expect((await h.api('GET', '/applications/x/pipelines?limit=')).status).toBe(400);
+  });
+});
+
 describe('executions', () => {
   it('runs parallel branches and a join, with Gate-shaped JSON', async () => {
     await h.api('POST', '/pipelines', {
