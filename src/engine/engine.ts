@@ -10,11 +10,17 @@ import type { PipelineExecution, Trigger } from '../model/execution.js';
 import type { JudgmentRequest } from '../model/judgment.js';
 import { isComplete } from '../model/status.js';
 import { WorkLoop } from '../lib/work-loop.js';
-import { HANDLERS, HandlerContext } from './handlers/index.js';
+import { HANDLERS, HandlerContext, findStage } from './handlers/index.js';
+import { runTask } from './handlers/run-task.js';
+import { STAGE_TYPES, type TaskResult } from './stages/index.js';
+import type { QueueMessage } from '../store/index.js';
 import type { MessageKind } from './messages.js';
 import { buildExecution, resolveParameters } from './build.js';
 import { judgeInTransaction, type JudgeOutcome } from './judge.js';
 import { NotFoundError } from './errors.js';
+
+/** Queue messages handled at once (slow tasks included). */
+const MAX_IN_FLIGHT = 16;
 
 export interface EngineOptions {
   store: Store;
@@ -40,6 +46,10 @@ export class Engine {
   private readonly clock: () => number;
   private readonly leaseMs: number;
   private started = false;
+  /** Messages being handled now. */
+  private readonly inflight = new Set<Promise<void>>();
+  /** Aborts in-flight `execute` calls when the engine stops. */
+  private readonly abort = new AbortController();
 
   constructor(private readonly opts: EngineOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -64,7 +74,9 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.abort.abort();
     await this.loop.stop();
+    await Promise.allSettled([...this.inflight]);
   }
 
   wake(): void {
@@ -139,36 +151,68 @@ export class Engine {
     throw new Error('unreachable');
   }
 
-  /** Handles a batch of due queue messages; returns how many. */
+  /**
+   * Claims due messages up to the free capacity and starts handling them without waiting, so that a slow task
+   * (an HTTP call) does not hold up other executions; each handler's transaction is atomic on its own. Returns how
+   * many were started, or -1 at capacity (the loop then waits for a handler to finish).
+   */
   private async tick(): Promise<number> {
+    const room = MAX_IN_FLIGHT - this.inflight.size;
+    if (room <= 0) return -1;
     const now = this.clock();
-    const batch = await this.opts.store.transaction((tx) => tx.queue.claim(now, this.leaseMs, 10));
-    let published = false;
+    const batch = await this.opts.store.transaction((tx) => tx.queue.claim(now, this.leaseMs, room));
     for (const msg of batch) {
-      await new Promise<void>((resolve) => setImmediate(resolve)); // keep the HTTP server responsive
-      const handler = HANDLERS[msg.kind as MessageKind];
-      try {
-        const h = await this.opts.store.transaction(async (tx) => {
-          const ctx = new HandlerContext(tx, this.clock());
-          if (handler) await handler(ctx, { kind: msg.kind as MessageKind, executionId: msg.executionId, stageId: msg.stageId, payload: msg.payload });
-          else this.opts.logger.error({ kind: msg.kind }, 'unknown queue message kind; dropped');
-          await tx.queue.ack(msg.id);
-          return ctx;
+      const p: Promise<void> = this.handle(msg)
+        .then((published) => {
+          if (published) this.opts.onPublished?.();
+        })
+        .finally(() => {
+          this.inflight.delete(p);
+          this.loop.wake();
         });
-        published ||= h.published;
-      } catch (err) {
-        if (err instanceof NotFoundError) {
-          this.opts.logger.warn({ msg: msg.kind, executionId: msg.executionId }, 'queue message for a missing execution; dropped');
-          await this.opts.store.repos.queue.ack(msg.id);
-          continue;
-        }
-        const delay = Math.min(60_000, 250 * 2 ** Math.min(msg.attempts, 8));
-        this.opts.logger.error({ err, kind: msg.kind, executionId: msg.executionId, attempts: msg.attempts }, 'queue message failed; will retry');
-        await this.opts.store.repos.queue.release(msg.id, this.clock() + delay);
-      }
+      this.inflight.add(p);
     }
-    if (published) this.opts.onPublished?.();
     return batch.length;
+  }
+
+  /** Handles one message; returns whether it published events. */
+  private async handle(msg: QueueMessage): Promise<boolean> {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // keep the HTTP server responsive
+    const kind = msg.kind as MessageKind;
+    const message = { kind, executionId: msg.executionId, stageId: msg.stageId, payload: msg.payload };
+    const handler = HANDLERS[kind];
+    try {
+      const precomputed = kind === 'RunTask' ? await this.executeOutsideTransaction(msg) : undefined;
+      const h = await this.opts.store.transaction(async (tx) => {
+        const ctx = new HandlerContext(tx, this.clock());
+        if (kind === 'RunTask') await runTask(ctx, message, precomputed);
+        else if (handler) await handler(ctx, message);
+        else this.opts.logger.error({ kind: msg.kind }, 'unknown queue message kind; dropped');
+        await tx.queue.ack(msg.id);
+        return ctx;
+      });
+      return h.published;
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        this.opts.logger.warn({ msg: msg.kind, executionId: msg.executionId }, 'queue message for a missing execution; dropped');
+        await this.opts.store.repos.queue.ack(msg.id);
+        return false;
+      }
+      const delay = Math.min(60_000, 250 * 2 ** Math.min(msg.attempts, 8));
+      this.opts.logger.error({ err, kind: msg.kind, executionId: msg.executionId, attempts: msg.attempts }, 'queue message failed; will retry');
+      await this.opts.store.repos.queue.release(msg.id, this.clock() + delay);
+      return false;
+    }
+  }
+
+  /** Runs a stage type's `execute` (I/O) on a snapshot, when the type has one and the stage is still RUNNING. */
+  private async executeOutsideTransaction(msg: QueueMessage): Promise<TaskResult | undefined> {
+    const execution = await this.opts.store.repos.executions.get(msg.executionId);
+    const stage = execution ? findStage(execution, msg.stageId ?? '') : undefined;
+    const type = stage ? STAGE_TYPES.get(stage.type) : undefined;
+    if (!execution || !stage || !type?.execute || stage.status !== 'RUNNING' || execution.status !== 'RUNNING') return undefined;
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(Math.max(1_000, this.leaseMs - 5_000))]);
+    return type.execute({ execution, stage, now: this.clock(), signal });
   }
 }
 

@@ -4,7 +4,10 @@
  * Slack interaction processor. Errors thrown by `tick` are reported and the loop goes on.
  */
 export interface WorkLoopOptions {
-  /** Does one batch of due work; returns how many items it handled (0 = nothing due). */
+  /**
+   * Does one batch of due work; returns how many items it handled (0 = nothing due), or a negative number when it
+   * is at capacity (then the loop sleeps until woken or `maxSleepMs`, without asking `nextDueAt`).
+   */
   tick: () => Promise<number>;
   /** Epoch ms of the next due work, or null when none is scheduled. */
   nextDueAt: () => Promise<number | null>;
@@ -57,11 +60,13 @@ export class WorkLoop {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (handled > 0 || this.woken) continue;
       let sleep = this.opts.maxSleepMs;
-      try {
-        const next = await this.opts.nextDueAt();
-        if (next !== null) sleep = Math.max(0, Math.min(sleep, next - now()));
-      } catch (err) {
-        this.opts.onError(err);
+      if (handled === 0) {
+        try {
+          const next = await this.opts.nextDueAt();
+          if (next !== null) sleep = Math.max(0, Math.min(sleep, next - now()));
+        } catch (err) {
+          this.opts.onError(err);
+        }
       }
       if (sleep === 0) continue;
       await new Promise<void>((resolve) => {

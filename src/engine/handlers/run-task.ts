@@ -2,12 +2,16 @@
  * RunTask: runs a RUNNING stage's task once. Still running → queued again at the time the task asks for (or only
  * when woken, for a judgment); finished → the stage completes and what follows is queued.
  */
-import { STAGE_TYPES } from '../stages/index.js';
+import { STAGE_TYPES, type TaskResult } from '../stages/index.js';
 import type { EngineMessage } from '../messages.js';
 import { findStage, type HandlerContext } from './context.js';
 import { completeStage, failureStatus } from './complete-stage.js';
 
-export async function runTask(h: HandlerContext, msg: EngineMessage): Promise<void> {
+/**
+ * @param precomputed the result of the stage type's `execute`, run by the engine outside the transaction; when
+ *   absent the type's synchronous `run` decides.
+ */
+export async function runTask(h: HandlerContext, msg: EngineMessage, precomputed?: TaskResult): Promise<void> {
   const execution = await h.execution(msg.executionId);
   const stage = findStage(execution, msg.stageId ?? '');
   if (!stage || stage.status !== 'RUNNING' || execution.status !== 'RUNNING') return;
@@ -18,7 +22,7 @@ export async function runTask(h: HandlerContext, msg: EngineMessage): Promise<vo
     await h.save(execution);
     return;
   }
-  const result = type.run({ execution, stage, now: h.now });
+  const result = precomputed ?? type.run({ execution, stage, now: h.now });
   if (result.status === 'RUNNING') {
     if (result.context) {
       Object.assign(stage.context, result.context);

@@ -42,8 +42,19 @@ export interface StageType {
   readonly taskName: string;
   /** Called once when the stage starts, inside the StartStage transaction. Returns events to publish. */
   start(ctx: StageRunContext): { events?: DomainEvent[] };
-  /** Called by RunTask; must be idempotent (a message may be delivered more than once). */
+  /**
+   * Called by RunTask inside the handler's transaction; must be idempotent (a message may be delivered more than
+   * once). Types whose task does I/O implement `execute` instead and make this return RUNNING.
+   */
   run(ctx: StageRunContext): TaskResult;
+  /**
+   * For tasks that do I/O (HTTP calls, starting another pipeline's execution): run by the engine OUTSIDE any
+   * database transaction, on a snapshot of the execution; the result is then applied in a transaction only if the
+   * stage is still RUNNING (a cancel meanwhile wins). At least once: after a crash the call may be made again.
+   * `signal` aborts when the engine stops or the work's lease is about to run out. Throwing retries the task
+   * with backoff.
+   */
+  execute?(ctx: StageRunContext & { signal: AbortSignal }): Promise<TaskResult>;
   /** Called when a RUNNING stage is canceled (execution canceled or failed elsewhere). Returns events to publish. */
   onCancel?(ctx: StageRunContext): { events?: DomainEvent[] };
 }
