@@ -11,6 +11,7 @@
  * views.open, usergroups.list, usergroups.users.list, rate limits: HTTP 429 with `Retry-After` in seconds; errors
  * as `{ok:false, error}`), "Handling user interaction" (response_url).
  */
+import { libraryLogger, safeJson, scrubSecrets } from './library-logger.js';
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { MessageRef } from '../model/judgment.js';
 
@@ -117,7 +118,7 @@ export class SlackApi {
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       timeout: this.timeoutMs,
-      logger: webClientLogger(opts.logger, opts.token),
+      logger: libraryLogger(opts.logger, opts.token, 'slack-web-api', 500, LogLevel.WARN),
       // Method names never become absolute URLs.
       allowAbsoluteUrls: false,
       // WebClient attaches the original network error (its request config holds the Authorization header);
@@ -372,7 +373,7 @@ export function toSlackApiError(method: string, err: unknown, token?: string): S
     }
     case ErrorCode.RequestError: {
       const original = isRecord(e.original) ? e.original : e;
-      return new SlackApiError(method, 'request_error', true, null, scrub(describeNetworkError(original), token));
+      return new SlackApiError(method, 'request_error', true, null, scrubSecrets(describeNetworkError(original), token));
     }
     default: {
       const message = typeof e.message === 'string' ? e.message : String(err);
@@ -380,7 +381,7 @@ export function toSlackApiError(method: string, err: unknown, token?: string): S
       if (/Retry header did not contain a valid timeout/.test(message)) {
         return new SlackApiError(method, 'ratelimited', true, null, 'rate limited, no Retry-After');
       }
-      return new SlackApiError(method, 'request_error', true, null, scrub(message.slice(0, 200), token));
+      return new SlackApiError(method, 'request_error', true, null, scrubSecrets(message.slice(0, 200), token));
     }
   }
 }
@@ -411,27 +412,6 @@ function describePlatformError(code: string): string | undefined {
   return Object.hasOwn(words, code) ? words[code] : undefined;
 }
 
-/** Routes WebClient's logging to our logger (warnings/errors as warn, the rest as debug), or silences it. */
-function webClientLogger(logger: SlackApiLogger | undefined, token: string): SlackLogger {
-  let level: LogLevel = LogLevel.WARN;
-  const send = (kind: 'debug' | 'warn', msg: unknown[]): void => {
-    if (!logger) return;
-    const text = msg.map((m) => (typeof m === 'string' ? m : safeJson(m))).join(' ');
-    logger[kind]({ component: 'slack-web-api' }, scrub(text, token).slice(0, 500));
-  };
-  return {
-    debug: () => undefined,
-    info: (...msg: unknown[]) => send('debug', msg),
-    warn: (...msg: unknown[]) => send('warn', msg),
-    error: (...msg: unknown[]) => send('warn', msg),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
-}
-
 function stripHash(channel: string): string {
   return channel.startsWith('#') ? channel.slice(1) : channel;
 }
@@ -452,17 +432,7 @@ function describeNetworkError(err: unknown): string {
   return code ? `network error ${code}` : 'network error';
 }
 
-function scrub(s: string, token: string | undefined): string {
-  return token ? s.split(token).join('[token]') : s;
-}
 
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
 
 function nonEmpty(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;

@@ -35,6 +35,7 @@
  *
  * Nothing here logs the app token or a payload (payloads carry `response_url`, a capability URL).
  */
+import { libraryLogger, safeJson, scrubSecrets } from './library-logger.js';
 import { LogLevel, SocketModeClient, type Logger as SlackLogger } from '@slack/socket-mode';
 import { SlackApiError, toSlackApiError } from './client.js';
 
@@ -171,7 +172,7 @@ class SocketModeConnection implements SocketModeTransport {
     this.client = new SocketModeClient({
       appToken: opts.appToken,
       autoReconnectEnabled: false,
-      logger: libraryLogger(opts.logger, opts.appToken),
+      logger: libraryLogger(opts.logger, opts.appToken, 'slack-socket-mode-lib', 300, LogLevel.INFO),
       clientOptions: {
         slackApiUrl: `${opts.baseUrl.replace(/\/+$/, '')}/api/`,
         // One HTTP request per attempt; the backoff below decides when to try again.
@@ -314,7 +315,7 @@ class SocketModeConnection implements SocketModeTransport {
     }
     const refused = TOKEN_REFUSED.has(mapped.code);
     const hint = refused ? '; check slack.appToken (an xapp- token with the connections:write scope)' : '';
-    return new SocketModeError(mapped.code, `${scrub(mapped.message, this.token)}${hint}`, !refused, mapped.retryAfterMs);
+    return new SocketModeError(mapped.code, `${scrubSecrets(mapped.message, this.token)}${hint}`, !refused, mapped.retryAfterMs);
   }
 
   private backoff(failures: number): number {
@@ -359,7 +360,7 @@ class SocketModeConnection implements SocketModeTransport {
           await this.onInteraction(payload as Record<string, unknown>);
         } catch (err) {
           this.log?.warn(
-            { ...fields, payloadType, error: scrub(errorMessage(err), this.token) },
+            { ...fields, payloadType, error: scrubSecrets(errorMessage(err), this.token) },
             'interaction not recorded; not acknowledged, so Slack shows the user an error',
           );
           return;
@@ -372,54 +373,13 @@ class SocketModeConnection implements SocketModeTransport {
       await args.ack();
     } catch (err) {
       // The socket closed in between (a refresh): Slack did not get the acknowledgement.
-      this.log?.warn({ ...fields, error: scrub(errorMessage(err), this.token) }, 'could not acknowledge a Socket Mode envelope');
+      this.log?.warn({ ...fields, error: scrubSecrets(errorMessage(err), this.token) }, 'could not acknowledge a Socket Mode envelope');
     }
   }
 }
 
-/**
- * @slack/logger's interface over ours: the library's warnings and errors become warn lines, its info becomes
- * debug, its debug is dropped (it prints whole payloads, response_url included). The token is scrubbed and lines
- * cut at 300 characters.
- */
-function libraryLogger(logger: SocketModeLogger | undefined, token: string): SlackLogger {
-  let level: LogLevel = LogLevel.INFO;
-  const send = (kind: 'debug' | 'warn', msg: unknown[]): void => {
-    if (!logger) return;
-    const text = msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : safeJson(m))).join(' ');
-    logger[kind]({ component: 'slack-socket-mode-lib' }, scrub(text, token).slice(0, 300));
-  };
-  return {
-    debug: () => undefined,
-    info: (...msg: unknown[]) => send('debug', msg),
-    warn: (...msg: unknown[]) => send('warn', msg),
-    error: (...msg: unknown[]) => send('warn', msg),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
-}
-
-/** Removes the token and anything shaped like a Slack token or a response_url/WebSocket ticket. */
-function scrub(text: string, token: string): string {
-  return (token ? text.split(token).join('[token]') : text)
-    .replace(/\b(xox[a-z]|xapp)-[A-Za-z0-9-]+/g, '[token]')
-    .replace(/https:\/\/hooks\.slack\.com\/\S+/g, '[response_url]')
-    .replace(/ticket=[^&\s"]+/g, 'ticket=[redacted]');
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
