@@ -47,6 +47,19 @@ const common = z
     type: z.string({ error: 'expected a string' }),
     name: z.string({ error: 'expected a string' }).min(1, 'must not be empty').max(200, 'expected at most 200 characters'),
     failPipeline: z.boolean({ error: 'expected true or false' }).optional(),
+    /** Orca's OptionalStageSupport: `{type: "expression", expression}`; false at start → the stage is SKIPPED. */
+    stageEnabled: z
+      .object(
+        {
+          type: z.literal('expression', { error: 'expected "expression" (the only stageEnabled type)' }),
+          expression: z.union([z.string().trim().min(1, 'must not be empty'), z.boolean()], {
+            error: (i) => (i.input === undefined ? 'required (an expression that is true when the stage should run)' : 'expected a string (an expression)'),
+          }),
+        },
+        { error: 'expected an object {type: "expression", expression}' },
+      )
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 

@@ -27,7 +27,7 @@ export type TaskResult =
     }
   | {
       /** Finished. TERMINAL is mapped to the stage's failure status (STOPPED, FAILED_CONTINUE) by the engine. */
-      status: Extract<ExecutionStatus, 'SUCCEEDED' | 'TERMINAL' | 'FAILED_CONTINUE' | 'STOPPED'>;
+      status: Extract<ExecutionStatus, 'SUCCEEDED' | 'TERMINAL' | 'FAILED_CONTINUE' | 'STOPPED' | 'CANCELED'>;
       outputs?: Record<string, unknown>;
       context?: Record<string, unknown>;
       events?: DomainEvent[];
@@ -38,6 +38,11 @@ export interface StageType {
   readonly type: string;
   /** zod schema of the type's own fields on the stage config (common fields are validated by the engine). */
   readonly schema: z.ZodType;
+  /**
+   * Context keys StartStage leaves as written instead of evaluating at start, because the type evaluates them
+   * itself in order (orca's EvaluateVariablesStage does this for `variables`).
+   */
+  readonly rawContextKeys?: readonly string[];
   /** Name of the single task shown in the execution's `tasks` (orca's task names, e.g. `waitForJudgment`). */
   readonly taskName: string;
   /** Called once when the stage starts, inside the StartStage transaction. Returns events to publish. */
