@@ -2,9 +2,18 @@
 import type { StageType } from './types.js';
 import { waitStage } from './wait.js';
 import { manualJudgmentStage } from './manual-judgment.js';
+import { evaluateVariablesStage } from './evaluate-variables.js';
+import { checkPreconditionsStage } from './check-preconditions.js';
+import { webhookStage } from './webhook.js';
 
 export const STAGE_TYPES: ReadonlyMap<string, StageType> = new Map(
-  [waitStage, manualJudgmentStage].map((t) => [t.type, t]),
+  [
+    waitStage,
+    manualJudgmentStage,
+    evaluateVariablesStage,
+    checkPreconditionsStage,
+    webhookStage,
+  ].map((t) => [t.type, t]),
 );
 
 export type { StageType, TaskResult, StageRunContext } from './types.js';
