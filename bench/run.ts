@@ -33,6 +33,11 @@ async function main() {
   const json = args.includes('--json');
   const nIdx = args.indexOf('--executions');
   const n = nIdx >= 0 ? Number(args[nIdx + 1]) : 100;
+  const unknown = args.filter((a, i) => a.startsWith('--') && a !== '--json' && a !== '--executions' && !(i > 0 && args[i - 1] === '--executions'));
+  if (!Number.isInteger(n) || n < 1 || n > 10_000 || unknown.length > 0) {
+    process.stderr.write(`usage: npm run bench -- [--json] [--executions N (1-10000)]${unknown.length ? `; unknown: ${unknown.join(' ')}` : ''}\n`);
+    process.exit(2);
+  }
   const h = await startHarness();
   const ack: number[] = [];
   const next: number[] = [];

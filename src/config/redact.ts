@@ -18,7 +18,8 @@ export interface RedactedConfig {
 /**
  * A copy of the configuration that is safe to print (`slackops config check`, startup logs): `slack.token`,
  * `slack.signingSecret` and `slack.appToken` become `'***'` when set and stay null when not; a password in
- * `database.url` (`postgres://user:password@...` or `?password=...`) becomes `***`. The input is not changed
+ * `database.url` (`postgres://user:password@...` or `?password=...`) or in `slack.baseUrl` (a proxy's
+ * `https://user:password@...`) becomes `***`. The input is not changed
  * (the copy shares nothing with it).
  */
 export function redactedConfig(config: Config): RedactedConfig {
@@ -27,6 +28,7 @@ export function redactedConfig(config: Config): RedactedConfig {
     database: { url: maskUrlPassword(config.database.url).replace(/([?&]password=)[^&#]*/gi, '$1***') },
     slack: {
       ...config.slack,
+      baseUrl: maskUrlPassword(config.slack.baseUrl),
       token: config.slack.token === null ? null : '***',
       signingSecret: config.slack.signingSecret === null ? null : '***',
       appToken: config.slack.appToken === null ? null : '***',

@@ -94,10 +94,21 @@ function refusal(execution: PipelineExecution, stage: StageExecution, req: Judgm
       return { reason: 'not_allowed', message: `${req.user} may not judge this stage: it needs one of the roles ${allowed.join(', ')}` };
     }
   }
-  if (req.judgmentStatus === 'continue' && stage.context.preventSelfApproval === true && sameUser(execution.trigger.user, req.user)) {
-    return { reason: 'self_approval', message: `${req.user} triggered this execution and may not approve it (preventSelfApproval)` };
+  if (req.judgmentStatus === 'continue' && stage.context.preventSelfApproval === true) {
+    if (sameUser(execution.trigger.user, req.user)) {
+      return { reason: 'self_approval', message: `${req.user} triggered this execution and may not approve it (preventSelfApproval)` };
+    }
+    if (req.identityVerified === false) {
+      return {
+        reason: 'self_approval',
+        message: `${req.user}'s email could not be confirmed, so it cannot be checked that they did not trigger this execution (preventSelfApproval)`,
+      };
+    }
   }
-  if (req.judgmentStatus === 'continue' && approvalsOf(stage.context).some((a) => sameUser(a.user, req.user))) {
+  // The same person twice: by Slack user id when both have one (a name and an email of one person are one
+  // approver), else by user.
+  const samePerson = (a: JudgmentApproval) => (req.slackUserId && a.slackUserId ? a.slackUserId === req.slackUserId : sameUser(a.user, req.user));
+  if (req.judgmentStatus === 'continue' && approvalsOf(stage.context).some(samePerson)) {
     return { reason: 'already_approved', message: `${req.user} has already approved; another approver is needed` };
   }
   return null;

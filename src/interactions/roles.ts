@@ -4,7 +4,8 @@
  * Roles come from the configuration (`authz.roles: {ROLE: [email, ...]}`, emails compared case-insensitively) and,
  * with `authz.slackUserGroups: true`, from Slack user groups: a member of the group with handle `sre` holds the
  * role `sre` (needs the `usergroups:read` scope). Group membership is cached for `authz.userGroupCacheMs`; when
- * Slack cannot be asked, the last answer is used, and with none, no group roles.
+ * Slack cannot be asked, the last answer is used, and with none, RolesUnavailableError (the click is retried).
+ * Note: whoever may create or edit user groups in the workspace can grant themselves a role this way.
  */
 import type { Logger } from 'pino';
 import type { SlackApi } from '../slack/client.js';
@@ -20,6 +21,9 @@ export interface RoleResolverOptions {
   logger: Logger;
   clock?: () => number;
 }
+
+/** Slack user groups could not be read and were never known: roles cannot be decided now (retry later). */
+export class RolesUnavailableError extends Error {}
 
 export class RoleResolver {
   private readonly byEmail = new Map<string, string[]>();
@@ -61,13 +65,17 @@ export class RoleResolver {
     try {
       const byUser = new Map<string, string[]>();
       for (const g of await slack.userGroups()) {
-        for (const userId of await slack.userGroupMembers(g.id)) byUser.set(userId, [...(byUser.get(userId) ?? []), g.handle]);
+        for (const userId of g.users ?? (await slack.userGroupMembers(g.id))) byUser.set(userId, [...(byUser.get(userId) ?? []), g.handle]);
       }
       this.groups = { at: now, byUser };
       return byUser;
     } catch (err) {
+      if (!this.groups) {
+        // Never known: refusing the judge would blame their membership for a Slack outage; let the caller retry.
+        throw new RolesUnavailableError(`could not read Slack user groups: ${(err as Error).message}`);
+      }
       this.opts.logger.warn({ err: (err as Error).message }, 'could not read Slack user groups; using the last known membership');
-      return this.groups?.byUser ?? new Map();
+      return this.groups.byUser;
     }
   }
 }

@@ -58,6 +58,8 @@ export type ClickResult =
 export class SlackInteractionProcessor {
   private readonly loop: WorkLoop;
   private readonly clock: () => number;
+  /** The interaction being processed (one at a time). */
+  private current: number | null = null;
 
   constructor(private readonly opts: SlackInteractionOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -97,13 +99,14 @@ export class SlackInteractionProcessor {
   private async processRow(row: SlackInteractionRow): Promise<void> {
     const repo = this.opts.store.repos.slackInteractions;
     try {
-      const result = await this.process(row.payload);
+      const result = await this.process(row.payload, row.id);
       await repo.finish(row.id, 'done', result, this.clock());
       this.opts.logger.info({ interaction: row.id, ...result }, 'slack click processed');
     } catch (err) {
       if (row.attempts >= 5) {
         this.opts.logger.error({ err, interaction: row.id }, 'slack click could not be processed; giving up');
         await repo.finish(row.id, 'failed', { error: (err as Error).message }, this.clock());
+        await this.tellRaw(row.payload, `Your click could not be processed (${(err as Error).message}); nothing changed. Please try again.`);
       } else {
         this.opts.logger.warn({ err, interaction: row.id, attempts: row.attempts }, 'slack click processing failed; will retry');
         await repo.retryLater(row.id, this.clock() + 1_000 * 2 ** row.attempts);
@@ -112,7 +115,8 @@ export class SlackInteractionProcessor {
   }
 
   /** Processes one interaction. Throws only for failures worth retrying (database errors). */
-  async process(payload: Record<string, unknown>): Promise<ClickResult> {
+  async process(payload: Record<string, unknown>, interactionId?: number): Promise<ClickResult> {
+    this.current = interactionId ?? null;
     let parsed: JudgmentClick | RejectSubmission;
     try {
       const p = parseInteraction(payload);
@@ -122,8 +126,8 @@ export class SlackInteractionProcessor {
       if (err instanceof SlackPayloadError) return { result: 'ignored', reason: err.message };
       throw err;
     }
-    const user = await this.identify(parsed.slackUserId, parsed.slackUserName);
-    const roles = await this.opts.roles.rolesFor(user, parsed.slackUserId);
+    const { user, verified } = await this.identify(parsed.slackUserId, parsed.slackUserName);
+    const roles = verified ? await this.opts.roles.rolesFor(user, parsed.slackUserId) : await this.opts.roles.rolesFor('', parsed.slackUserId);
     const reply: Reply = { slackUserId: parsed.slackUserId, channelId: parsed.channelId, responseUrl: parsed.kind === 'judgment' ? parsed.responseUrl : null };
     const execution = await this.opts.store.repos.executions.get(parsed.executionId);
     const stage = execution ? findStage(execution, parsed.stageId) : undefined;
@@ -131,7 +135,7 @@ export class SlackInteractionProcessor {
       await this.tell(reply, 'This judgment no longer exists (the execution was not found).');
       return { result: 'rejected', user, reason: 'execution or stage not found' };
     }
-    const base = { executionId: execution.id, stageId: stage.id, user, roles, via: 'slack' as const, slackUserId: parsed.slackUserId };
+    const base = { executionId: execution.id, stageId: stage.id, user, roles, via: 'slack' as const, slackUserId: parsed.slackUserId, identityVerified: verified };
 
     if (parsed.kind === 'reject_reason') {
       return this.decide({ ...base, judgmentStatus: 'stop', judgmentInput: null, reason: parsed.reason }, reply);
@@ -141,7 +145,7 @@ export class SlackInteractionProcessor {
     if (click.inputIndex !== null) {
       const chosen = judgmentInputValues(stage.context)[click.inputIndex];
       if (chosen === undefined) {
-        await this.tell(reply, "This button no longer matches the stage's judgment inputs; use the link to judge in the UI.");
+        await this.tell(reply, "This button no longer matches the stage's judgment inputs; nothing changed. Judge through the API (PATCH /pipelines/{id}/stages/{stageId}).");
         return { result: 'rejected', user, reason: `judgmentInputs has no entry ${click.inputIndex}` };
       }
       judgmentInput = chosen;
@@ -170,8 +174,10 @@ export class SlackInteractionProcessor {
           return { result: 'modal_opened', user };
         } catch (err) {
           const why = err instanceof SlackApiError ? err.code : (err as Error).message;
+          // Already used: this click opened the dialog before a restart; it is open, nothing to say.
+          if (why === 'exchanged_trigger_id') return { result: 'modal_opened', user };
           this.opts.logger.warn({ err: why }, 'could not open the reject-reason dialog');
-          await this.tell(reply, `Could not open the rejection dialog (${why}). Click Reject again, or reject from the execution page.`);
+          await this.tell(reply, `Could not open the rejection dialog (${why}); nothing changed. Click Reject again.`);
           return { result: 'rejected', user, reason: `views.open failed: ${why}` };
         }
       }
@@ -181,8 +187,12 @@ export class SlackInteractionProcessor {
 
   private async decide(req: JudgmentRequest, reply: Reply): Promise<ClickResult> {
     const user = req.user;
+    const id = this.current;
     try {
-      const outcome = await this.opts.engine.judge(req);
+      // The click is marked processed in the judgment's own transaction: after a crash it is not judged again.
+      const outcome = await this.opts.engine.judge(req, async (tx, o) => {
+        if (id !== null) await tx.slackInteractions.finish(id, 'done', { result: o.outcome, user }, this.clock());
+      });
       switch (outcome.outcome) {
         case 'accepted':
           return { result: 'accepted', user };
@@ -218,21 +228,33 @@ export class SlackInteractionProcessor {
 
   /**
    * The clicker's identity: their email from users.info (needs `users:read` and `users:read.email`), cached for
-   * `userCacheTtlMs`; on any failure the cached answer, else the Slack user name. Never empty.
+   * `userCacheTtlMs`; when Slack cannot be asked, the cached answer of any age, else the Slack user name (never
+   * empty). `verified` is false when no email is known: rules that need one (preventSelfApproval) then refuse, and
+   * approvals are told apart by Slack user id, so a name and an email of one person never count twice.
    */
-  async identify(slackUserId: string, slackUserName: string): Promise<string> {
+  async identify(slackUserId: string, slackUserName: string): Promise<{ user: string; verified: boolean }> {
     const users = this.opts.store.repos.slackUsers;
     const ttl = this.opts.userCacheTtlMs ?? 3_600_000;
     const cached = await users.get(slackUserId);
-    if (cached && this.clock() - cached.fetchedAt < ttl) return cached.email ?? cached.name;
+    const from = (email: string | null | undefined, name: string) => (email ? { user: email, verified: true } : { user: name, verified: false });
+    if (cached && this.clock() - cached.fetchedAt < ttl) return from(cached.email, cached.name);
     try {
       const info = await this.opts.slack.userInfo(slackUserId);
       await users.put({ userId: slackUserId, name: info.name || slackUserName, email: info.email }, this.clock());
-      return info.email ?? (info.name || slackUserName || slackUserId);
+      return from(info.email, info.name || slackUserName || slackUserId);
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message, slackUserId }, 'users.info failed; judging as the Slack user name');
-      return cached?.email ?? cached?.name ?? (slackUserName || slackUserId);
+      this.opts.logger.warn({ err: (err as Error).message, slackUserId }, 'users.info failed; judging with the cached identity or the Slack user name');
+      return from(cached?.email, cached?.name ?? (slackUserName || slackUserId));
     }
+  }
+
+  /** Tells the clicker of a payload that could not be processed, from the raw payload (best effort). */
+  private async tellRaw(payload: Record<string, unknown>, text: string): Promise<void> {
+    const user = payload.user as { id?: unknown } | undefined;
+    const channel = payload.channel as { id?: unknown } | undefined;
+    const responseUrl = typeof payload.response_url === 'string' ? payload.response_url : null;
+    if (typeof user?.id !== 'string') return;
+    await this.tell({ slackUserId: user.id, channelId: typeof channel?.id === 'string' ? channel.id : null, responseUrl }, text);
   }
 
   /** Best-effort ephemeral reply to the clicker: response_url when Slack gave one, else chat.postEphemeral. */

@@ -25,6 +25,11 @@ export interface JudgmentRequest {
   roles?: string[];
   /** Free-text reason, e.g. from Slack's reject modal (extension). */
   reason?: string | null;
+  /**
+   * False when the judge's email could not be confirmed (Slack users.info failed or gave no email, so `user` is
+   * a Slack user name). Rules that need an identity then refuse conservatively (preventSelfApproval). Default true.
+   */
+  identityVerified?: boolean;
 }
 
 /** A decision that was recorded. `at` is epoch ms. */
@@ -70,6 +75,11 @@ export interface JudgmentView {
    * `notifications[].message.<when>.text`), expressions evaluated; Slack mrkdwn written by the pipeline author.
    */
   notificationText?: string | null;
+  /**
+   * The author's raw texts (instructions and custom text) before `${...}` evaluation. Renderers make a link live
+   * only when its URL is written literally there, so no user value can choose where a link points.
+   */
+  templates?: string[];
   /** Trigger parameters, name → value (values came from users). */
   parameters: Record<string, string>;
   /** The `judgmentInputs` values, in order; empty means plain Approve/Reject. */
@@ -85,6 +95,8 @@ export interface JudgmentView {
   endedWithoutJudgment?: string | null;
   /** Who canceled, when `endedWithoutJudgment` is "CANCELED" and it is known. */
   endedBy?: string | null;
+  /** The cancellation reason given (Gate's `?reason=`), when canceled. */
+  endedReason?: string | null;
   /** The stage's timeout in ms (`stageTimeoutMs`), for "Timed out after 2h". */
   timeoutMs?: number | null;
   /** Approvals needed to continue (`requiredApprovals`, extension; default 1). */
@@ -127,6 +139,8 @@ export interface ExecutionNotificationView {
   stageName?: string | null;
   /** The preference's `message[when].text`, expressions evaluated; pipeline author's mrkdwn. */
   customText?: string | null;
+  /** The author's raw custom text before evaluation (see JudgmentView.templates). */
+  templates?: string[];
   startTime: number | null;
   endTime: number | null;
   /** A short failure reason when there is one (e.g. the failing stage and its error). */

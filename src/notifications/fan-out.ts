@@ -26,6 +26,13 @@ export interface DeliveryPayload {
   status?: string;
   event?: ExecutionEventName;
   seq?: number;
+  /** The stage's restart generation, when restarted (see engine/events.ts). */
+  gen?: number;
+}
+
+/** The dedupe key of a Slack delivery for a stage and channel (and restart generation, when restarted). */
+export function slackDeliveryKey(kind: string, executionId: string, stageId: string, address: string, gen?: number): string {
+  return `${kind}:${executionId}:${stageId}:${address}${gen !== undefined ? `:g${gen}` : ''}`;
 }
 
 export interface Delivery {
@@ -43,11 +50,12 @@ function completionEvent(level: 'pipeline' | 'stage', status: string): Execution
 }
 
 function notify(execution: PipelineExecution, stage: StageExecution | null, prefs: NotificationConfig[], event: ExecutionEventName): Delivery[] {
+  const gen = stage && typeof stage.context.restartGeneration === 'number' ? `:g${stage.context.restartGeneration}` : '';
   return slackPreferences(prefs)
     .filter((n) => n.when.includes(event))
     .map((n) => ({
       kind: SLACK_NOTIFY,
-      dedupeKey: `${SLACK_NOTIFY}:${execution.id}:${stage?.id ?? '-'}:${n.address}:${event}`,
+      dedupeKey: `${SLACK_NOTIFY}:${execution.id}:${stage?.id ?? '-'}:${n.address}:${event}${gen}`,
       payload: { executionId: execution.id, stageId: stage?.id ?? '', address: n.address, event },
     }));
 }
@@ -67,8 +75,9 @@ export function deliveriesFor(event: DomainEvent, execution: PipelineExecution):
     const e = completionEvent('stage', event.status);
     return e ? notify(execution, stage, stagePrefs, e) : [];
   }
-  const base = (address: string): DeliveryPayload => ({ executionId: execution.id, stageId: stage.id, address });
-  const key = (kind: string, address: string, suffix = '') => `${kind}:${execution.id}:${stage.id}:${address}${suffix}`;
+  const gen = 'gen' in event && typeof event.gen === 'number' ? event.gen : undefined;
+  const base = (address: string): DeliveryPayload => ({ executionId: execution.id, stageId: stage.id, address, ...(gen !== undefined ? { gen } : {}) });
+  const key = (kind: string, address: string, suffix = '') => slackDeliveryKey(kind, execution.id, stage.id, address, gen) + suffix;
   const out: Delivery[] = [];
   for (const n of slackNotificationsOf(stage)) {
     const hasMessage = n.when.includes('manualJudgment');

@@ -8,7 +8,7 @@ import type { NotificationConfig } from '../model/pipeline.js';
 import { approvalsOf, decisionOf } from '../engine/judge.js';
 import { allowedJudgmentRoles, judgmentInputValues, judgmentTimeoutMs, requiredApprovals } from '../engine/stages/manual-judgment.js';
 import { evaluateTemplate } from '../expressions/index.js';
-import { expressionContextFor } from '../engine/expression-context.js';
+import { expressionContextFor, stageFunctions } from '../engine/expression-context.js';
 
 /**
  * The UI link of an execution, focused on a stage, in Deck's URL shape:
@@ -17,6 +17,32 @@ import { expressionContextFor } from '../engine/expression-context.js';
 export function executionUrl(publicUrl: string, execution: PipelineExecution, refId: string): string {
   const base = publicUrl.replace(/\/+$/, '');
   return `${base}/#/applications/${encodeURIComponent(execution.application)}/executions/details/${encodeURIComponent(execution.id)}?refId=${encodeURIComponent(refId)}`;
+}
+
+function textOf(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/**
+ * The author's raw texts for a stage, from the pipeline config the execution was started with (before any
+ * `${...}` evaluation): its instructions, and the custom text of the Slack preference for `address` and `when`.
+ */
+function rawTexts(execution: PipelineExecution, stage: StageExecution, address: string | undefined, when: string | undefined) {
+  const config = execution.pipelineConfig?.stages?.find((s) => String(s.refId) === stage.refId) as Record<string, unknown> | undefined;
+  const pref = address !== undefined ? slackPreferences(config?.notifications).find((n) => n.address === address) : undefined;
+  return {
+    instructions: textOf(config?.instructions),
+    custom: when !== undefined ? textOf(pref?.message?.[when]?.text) : null,
+  };
+}
+
+/**
+ * Custom notification text is evaluated when it is delivered (from the raw text, once), so it can refer to what
+ * happened meanwhile, e.g. `${#judgment('Approve production')}` in a manualJudgmentContinue text.
+ */
+function evaluateAtDelivery(execution: PipelineExecution, stage: StageExecution | null, text: string): string {
+  const ctx = expressionContextFor(execution, stage ?? undefined);
+  return evaluateTemplate(text, ctx, { functions: stageFunctions(execution, stage ?? undefined) }).value;
 }
 
 /**
@@ -30,7 +56,8 @@ export function judgmentViewFor(
   notification?: NotificationConfig,
   when?: string,
 ): JudgmentView {
-  const custom = notification && when ? notification.message?.[when]?.text : undefined;
+  const raw = rawTexts(execution, stage, notification?.address, when);
+  const custom = raw.custom !== null ? evaluateAtDelivery(execution, stage, raw.custom) : undefined;
   const decision = decisionOf(stage.context);
   const ended =
     decision === null && stage.status !== 'RUNNING' && stage.status !== 'NOT_STARTED'
@@ -49,12 +76,14 @@ export function judgmentViewFor(
     triggeredBy: execution.trigger.user,
     instructions: typeof instructions === 'string' && instructions.trim() !== '' ? instructions : null,
     notificationText: typeof custom === 'string' && custom.trim() !== '' ? custom : null,
+    templates: [raw.instructions, raw.custom].filter((t): t is string => typeof t === 'string'),
     parameters: execution.trigger.parameters,
     judgmentInputs: judgmentInputValues(stage.context),
     executionUrl: executionUrl(publicUrl, execution, stage.refId),
     decision,
     endedWithoutJudgment: ended,
     endedBy: ended === 'CANCELED' ? execution.canceledBy : null,
+    endedReason: ended === 'CANCELED' ? execution.cancellationReason : null,
     timeoutMs: judgmentTimeoutMs(stage.context),
     requiredApprovals: requiredApprovals(stage.context),
     approvals: approvalsOf(stage.context),
@@ -75,8 +104,8 @@ export function executionNotificationViewFor(
   notification: NotificationConfig | undefined,
   publicUrl: string,
 ): ExecutionNotificationView {
-  let custom = notification?.message?.[event]?.text;
-  if (typeof custom === 'string' && stage === null) custom = evaluateTemplate(custom, expressionContextFor(execution)).value;
+  const rawCustom = stage ? rawTexts(execution, stage, notification?.address, event).custom : textOf(notification?.message?.[event]?.text);
+  const custom = rawCustom !== null ? evaluateAtDelivery(execution, stage, rawCustom) : null;
   const failed = execution.stages.find((s) => s.status === 'TERMINAL' || s.status === 'STOPPED');
   const failure = (s: StageExecution | undefined) => {
     const details = (s?.context.exception as { details?: { error?: unknown } } | undefined)?.details?.error;
@@ -92,6 +121,7 @@ export function executionNotificationViewFor(
     triggeredBy: execution.trigger.user,
     stageName: stage?.name ?? null,
     customText: typeof custom === 'string' && custom.trim() !== '' ? custom : null,
+    templates: rawCustom !== null ? [rawCustom] : [],
     startTime: stage ? stage.startTime : execution.startTime,
     endTime: stage ? stage.endTime : execution.endTime,
     error: event.endsWith('.failed') ? failure(stage ?? failed) : null,

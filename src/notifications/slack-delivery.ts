@@ -11,7 +11,7 @@ import { SlackApiError, type SlackApi } from '../slack/client.js';
 import { executionNotification, judgmentMessage, judgmentReminder, judgmentThreadReply } from '../slack/blocks.js';
 import { findStage } from '../engine/handlers/index.js';
 import { backoffMs, type DeliveryHandler, type DeliveryResult } from './dispatcher.js';
-import { SLACK_NOTIFY, SLACK_POST, SLACK_REMIND, SLACK_REPLY, SLACK_UPDATE, type DeliveryPayload } from './fan-out.js';
+import { SLACK_NOTIFY, SLACK_POST, SLACK_REMIND, SLACK_REPLY, SLACK_UPDATE, slackDeliveryKey, type DeliveryPayload } from './fan-out.js';
 import { executionNotificationViewFor, judgmentViewFor, slackNotificationsOf, slackPreferences } from './judgment-view.js';
 import type { JudgmentView } from '../model/judgment.js';
 
@@ -60,6 +60,7 @@ interface Target {
   execution: PipelineExecution;
   stage: StageExecution;
   address: string;
+  gen?: number;
 }
 
 /** The view for one notification preference of the stage (its custom text for `when`). */
@@ -72,18 +73,18 @@ export function slackDeliveryHandlers(opts: SlackDeliveryOptions): Record<string
   const { store, slack, publicUrl, botName } = opts;
 
   async function target(item: OutboxItem): Promise<Target | null> {
-    const p = item.payload as { executionId: string; stageId: string; address: string };
+    const p = item.payload as unknown as DeliveryPayload;
     const execution = await store.repos.executions.get(p.executionId);
     const stage = execution ? findStage(execution, p.stageId) : undefined;
     if (!execution || !stage) return null;
-    return { execution, stage, address: p.address };
+    return { execution, stage, address: p.address, gen: p.gen };
   }
 
   /** The judgment message's ref, or a retry while its post is still pending, or null when there is none. */
   async function messageRef(t: Target): Promise<{ channel: string; ts: string } | DeliveryResult | null> {
     const ref = await store.repos.slackMessages.find(t.execution.id, t.stage.id, t.address);
     if (ref) return { channel: ref.channel, ts: ref.ts };
-    const post = await store.repos.outbox.byKey(`${SLACK_POST}:${t.execution.id}:${t.stage.id}:${t.address}`);
+    const post = await store.repos.outbox.byKey(slackDeliveryKey(SLACK_POST, t.execution.id, t.stage.id, t.address, t.gen));
     if (post && post.status === 'pending') return { result: 'retry', afterMs: 500, error: 'waiting for the judgment message to be posted', quiet: true };
     return null;
   }

@@ -248,8 +248,11 @@ const LINK_RE = /<((?:https?:\/\/|mailto:)[^\s<>|]+)(?:\|([^<>]*))?>|(https?:\/\
  * values, or from a value and the author's text, is not caught here: escaping values when the expressions are
  * evaluated is the complete fix.)
  */
-function instructionSegments(src: string, untrusted: readonly string[] = []): Seg[] {
+function instructionSegments(src: string, untrusted: readonly string[] = [], templates?: readonly string[]): Seg[] {
   const segs: Seg[] = [];
+  // With the author's raw templates known, a link is live only if its URL is written there literally (outside
+  // any ${...}): a user value can then neither plant a link nor choose where one points.
+  const literal = templates ? literalUrls(templates) : null;
   let last = 0;
   for (const m of src.matchAll(LINK_RE)) {
     const at = m.index;
@@ -264,7 +267,7 @@ function instructionSegments(src: string, untrusted: readonly string[] = []): Se
       }
     }
     if (at > last) segs.push(txt(escapeKeepingEntities(src.slice(last, at))));
-    if (untrusted.some((v) => v.includes(url))) {
+    if ((literal !== null && !literal.has(url)) || untrusted.some((v) => v.includes(url))) {
       // The link came (or may have come) from a user's value: show it literally.
       segs.push(txt(escapeKeepingEntities(m[0])));
       last = at + m[0].length;
@@ -283,6 +286,20 @@ function instructionSegments(src: string, untrusted: readonly string[] = []): Se
   }
   if (last < src.length) segs.push(txt(escapeKeepingEntities(src.slice(last))));
   return segs;
+}
+
+/** URLs written literally in the author's templates (those inside a `${...}` are not). */
+function literalUrls(templates: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of templates) {
+    const withoutExpressions = t.replace(/\$\{[^}]*\}/g, '\u0000');
+    for (const m of withoutExpressions.matchAll(LINK_RE)) {
+      let url = m[1] ?? m[3] ?? '';
+      if (m[3] !== undefined) url = url.replace(/[.,;:!?)\]}'"]+$/, '');
+      if (!url.includes('\u0000')) out.add(url);
+    }
+  }
+  return out;
 }
 
 /** The user-supplied strings of a judgment view (trigger user, parameter names and values), non-empty. */
@@ -519,12 +536,12 @@ function summaryBlocks(view: JudgmentView, state: string, triggeredLine: boolean
 
   const untrusted = untrustedValues(view);
   const custom = view.notificationText?.trim();
-  if (custom) blocks.push(section(fit(instructionSegments(custom, untrusted), BLOCK_KIT_LIMITS.text)));
+  if (custom) blocks.push(section(fit(instructionSegments(custom, untrusted, view.templates), BLOCK_KIT_LIMITS.text)));
 
   const instructions = view.instructions?.trim();
   if (instructions) {
     blocks.push(
-      section(fit([txt('*Instructions*\n'), ...instructionSegments(instructions, untrusted)], BLOCK_KIT_LIMITS.text)),
+      section(fit([txt('*Instructions*\n'), ...instructionSegments(instructions, untrusted, view.templates)], BLOCK_KIT_LIMITS.text)),
     );
   }
 
@@ -585,12 +602,7 @@ function actionBlocks(view: JudgmentView): Block[] {
       text: plain('Approve'),
       style: 'primary',
       value: value('continue', null),
-      confirm: confirmDialog(
-        'Approve?',
-        `Pipeline "${pipeline}" continues past stage "${stage}".`,
-        'Approve',
-        'primary',
-      ),
+      confirm: confirmDialog('Approve?', `${approveEffect(view, pipeline, stage)}.`, 'Approve', 'primary'),
     });
   } else {
     inputs.slice(0, MAX_INPUT_BUTTONS).forEach((input, i) => {
@@ -602,7 +614,7 @@ function actionBlocks(view: JudgmentView): Block[] {
         value: value('continue', i),
         confirm: confirmDialog(
           `Approve with "${plainName(input, 60, '(blank)')}"?`,
-          `Pipeline "${pipeline}" continues past stage "${stage}" with input "${plainName(input, 120, '(blank)')}".`,
+          `${approveEffect(view, pipeline, stage)} with input "${plainName(input, 120, '(blank)')}".`,
           'Approve',
           'primary',
         ),
@@ -636,6 +648,20 @@ function actionBlocks(view: JudgmentView): Block[] {
     );
   }
   return blocks;
+}
+
+/** What an approval does, for the confirm dialog: continue, or count towards `requiredApprovals`. */
+function approveEffect(view: JudgmentView, pipeline: string, stage: string): string {
+  const required = typeof view.requiredApprovals === 'number' && view.requiredApprovals > 1 ? view.requiredApprovals : 1;
+  if (required === 1) return `Pipeline "${pipeline}" continues past stage "${stage}"`;
+  const have = Array.isArray(view.approvals) ? view.approvals.length : 0;
+  return `Your approval counts towards the ${required} needed (${have} so far); the pipeline continues past "${stage}" at ${required}`;
+}
+
+/** Approvals given before a rejection or an end without judgment, so the message keeps them. */
+function earlierApprovals(view: JudgmentView): Block[] {
+  const list = Array.isArray(view.approvals) ? view.approvals.filter((a) => typeof a === 'object' && a !== null) : [];
+  return list.length > 0 ? [context(fit([txt('Approved before: '), ...peopleSegs(list)], BLOCK_KIT_LIMITS.text))] : [];
 }
 
 /** Plain fallback line: "app / pipeline: stage <state>". */
@@ -693,6 +719,7 @@ export function judgmentMessage(view: JudgmentView): SlackMessageBody {
     if (approvers.length > 1) {
       blocks.push(context(fit([txt('All approvers: '), ...peopleSegs(approvers)], BLOCK_KIT_LIMITS.text)));
     }
+    if (decision.judgmentStatus === 'stop') blocks.push(...earlierApprovals(view));
     const reason = reasonText(decision.reason);
     if (reason !== null) blocks.push(section(fit([txt('Reason: '), txt(reason)], BLOCK_KIT_LIMITS.text)));
     const text = fit([txt(`${fallbackHead(view)} ${state} by `), judgeSeg(decision)], BLOCK_KIT_LIMITS.text);
@@ -702,14 +729,15 @@ export function judgmentMessage(view: JudgmentView): SlackMessageBody {
   if (ended === 'TIMED_OUT') {
     const after = afterTimeout(view.timeoutMs);
     const blocks = summaryBlocks(view, `timed out${after} without a judgment`, true);
-    blocks.push(context(`Timed out${after} without a judgment.`));
+    blocks.push(context(`Timed out${after} without a judgment.`), ...earlierApprovals(view));
     const text = fit([txt(`${fallbackHead(view)} timed out${after} without a judgment`)], BLOCK_KIT_LIMITS.text);
     return { text, blocks };
   }
   if (ended === 'CANCELED') {
     const by = typeof view.endedBy === 'string' && oneLine(view.endedBy) !== '' ? ` by ${name(view.endedBy)}` : '';
     const blocks = summaryBlocks(view, 'was canceled before a judgment', true);
-    blocks.push(context(fit([txt(`Canceled${by} before a judgment was made.`)], BLOCK_KIT_LIMITS.text)));
+    const why = typeof view.endedReason === 'string' && oneLine(view.endedReason) !== '' ? `: ${escapeMrkdwn(clipPlain(oneLine(view.endedReason), 300))}` : '';
+    blocks.push(context(fit([txt(`Canceled${by} before a judgment was made${why}.`)], BLOCK_KIT_LIMITS.text)), ...earlierApprovals(view));
     const text = fit([txt(`${fallbackHead(view)} was canceled${by} before a judgment`)], BLOCK_KIT_LIMITS.text);
     return { text, blocks };
   }
@@ -763,7 +791,7 @@ export function judgmentThreadReply(view: JudgmentView, kind: JudgmentStatus): S
   if (reason !== null) segs.push(txt('\nReason: '), txt(reason));
   const blocks: Block[] = [section(fit(segs, BLOCK_KIT_LIMITS.text))];
   const custom = view.notificationText?.trim();
-  if (custom) blocks.push(section(fit(instructionSegments(custom, untrustedValues(view)), BLOCK_KIT_LIMITS.text)));
+  if (custom) blocks.push(section(fit(instructionSegments(custom, untrustedValues(view), view.templates), BLOCK_KIT_LIMITS.text)));
   if (d) blocks.push(context(fit(decisionSegments(d), BLOCK_KIT_LIMITS.text)));
 
   const textSegs: Seg[] = [txt(`${fallbackHead(view)} was ${what.toLowerCase()}`)];
@@ -859,7 +887,7 @@ export function executionNotification(view: ExecutionNotificationView): SlackMes
   blocks.push(main);
   const custom = typeof view.customText === 'string' ? view.customText.trim() : '';
   const untrusted = [view.triggeredBy, view.error].filter((v): v is string => typeof v === 'string' && v !== '');
-  if (custom) blocks.push(section(fit(instructionSegments(custom, untrusted), BLOCK_KIT_LIMITS.text)));
+  if (custom) blocks.push(section(fit(instructionSegments(custom, untrusted, view.templates), BLOCK_KIT_LIMITS.text)));
 
   let meta = `Triggered by ${name(view.triggeredBy, 'unknown')}`;
   const { startTime, endTime } = view;

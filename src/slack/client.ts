@@ -75,6 +75,8 @@ export interface SlackUserGroup {
   handle: string;
   /** The display name, e.g. `Site reliability`; the handle when Slack gives none. */
   name: string;
+  /** Member user ids, when the answer included them (`include_users`); null otherwise. */
+  users: string[] | null;
 }
 
 /** The identity behind the token (from auth.test). */
@@ -274,15 +276,16 @@ export class SlackApi {
   }
 
   /**
-   * usergroups.list: the workspace's enabled user groups (disabled ones are not asked for). Needs the
-   * `usergroups:read` scope.
-   * @returns id, handle and name of each group, in Slack's order (none in particular); entries without an id or
+   * usergroups.list: the workspace's enabled user groups (disabled ones are not asked for), with their members
+   * (`include_users`). Needs the `usergroups:read` scope.
+   * @returns id, handle, name and members of each group, in Slack's order (none in particular); entries without an id or
    *   handle are skipped.
    * @throws SlackApiError (e.g. `missing_scope`, `plan_upgrade_required`; `invalid_response` when the answer has
    *   no `usergroups` array).
    */
   async userGroups(): Promise<SlackUserGroup[]> {
-    const res = await this.call('usergroups.list', {});
+    // include_users: members in the same answer, one call for the whole workspace instead of one per group
+    const res = await this.call('usergroups.list', { include_users: true });
     if (!Array.isArray(res.usergroups)) {
       throw new SlackApiError('usergroups.list', 'invalid_response', false, null, 'no usergroups in the answer');
     }
@@ -292,7 +295,8 @@ export class SlackApi {
       const id = nonEmpty(g.id);
       const handle = nonEmpty(g.handle);
       if (id === null || handle === null) continue;
-      out.push({ id, handle, name: nonEmpty(g.name) ?? handle });
+      const users = Array.isArray(g.users) ? g.users.filter((u): u is string => typeof u === 'string' && u !== '') : null;
+      out.push({ id, handle, name: nonEmpty(g.name) ?? handle, users });
     }
     return out;
   }

@@ -64,6 +64,9 @@ export class Store {
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
     } catch (err) {
+      if (/locked|busy/i.test((err as Error).message)) {
+        throw new StoreError(`database.url: ${file} is in use by another process (another slackops serve?); SQLite serves one process`);
+      }
       throw new StoreError(`database.url: cannot open ${file}: ${(err as Error).message}`);
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });

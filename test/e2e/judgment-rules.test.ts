@@ -99,6 +99,20 @@ describe('who may judge', () => {
   });
 });
 
+describe('the triggerer cannot be spoofed', () => {
+  it('takes the trigger user from X-SPINNAKER-USER over the body, so preventSelfApproval holds', async () => {
+    h = await startHarness();
+    await h.api('POST', '/pipelines', judgmentPipeline({}, { preventSelfApproval: true }));
+    const trig = await h.api('POST', '/pipelines/checkout/Deploy to production', { user: 'nobody@example.com', parameters: { version: '1' } }, { 'x-spinnaker-user': 'alice@example.com' });
+    const id = trig.body.ref.replace('/pipelines/', '');
+    expect((await execution(id)).trigger.user).toBe('alice@example.com');
+    await h.judgmentMessage();
+    await h.click('judgment:continue', ALICE);
+    expect(await ephemeral()).toMatch(/triggered/);
+    expect((await execution(id)).status).toBe('RUNNING');
+  });
+});
+
 describe('several approvals', () => {
   it('needs two distinct approvers, shows progress with the buttons kept, and records both', async () => {
     const id = await start({ requiredApprovals: 2 });
@@ -130,6 +144,42 @@ describe('several approvals', () => {
     const res = await h.api('PATCH', `/pipelines/${id}/stages/${e.stages[0].id}`, { judgmentStatus: 'stop', reason: 'not today' }, { 'x-spinnaker-user': 'bob@example.com' });
     expect(res.status).toBe(200);
     expect((await ended(id)).status).toBe('TERMINAL');
+  });
+});
+
+describe('identity that Slack cannot confirm', () => {
+  it('counts one person once even when users.info failed for one of their clicks', async () => {
+    const id = await start({ requiredApprovals: 2 });
+    await h.judgmentMessage();
+    h.slack.failNext('users.info', 1, { error: 'internal_error' });
+    await h.click('judgment:continue', ALICE);
+    await waitFor('approval counted', async () => (await execution(id)).stages[0].context.approvals?.length === 1);
+    expect((await execution(id)).stages[0].context.approvals[0].user).toBe('alice'); // the Slack name, unconfirmed
+    await h.click('judgment:continue', ALICE);
+    expect(await ephemeral(2)).toMatch(/already approved/i);
+    expect((await execution(id)).status).toBe('RUNNING');
+  });
+
+  it('refuses an approval under preventSelfApproval when the email cannot be confirmed', async () => {
+    const id = await start({ preventSelfApproval: true }, { user: 'alice@example.com' });
+    await h.judgmentMessage();
+    h.slack.failNext('users.info', 1, { status: 429, retryAfterSec: 1 });
+    await h.click('judgment:continue', ALICE);
+    expect(await ephemeral()).toMatch(/triggered|confirm/i);
+    expect((await execution(id)).status).toBe('RUNNING');
+  });
+
+  it('retries a click when Slack user groups cannot be read yet, instead of refusing the person', async () => {
+    const id = await start({ requiredJudgmentRoles: ['sre'] }, { config: { authz: { slackUserGroups: true } } });
+    await h.judgmentMessage();
+    h.slack.failNext('usergroups.list', 1, { error: 'internal_error' });
+    await h.click('judgment:continue', CAROL);
+    const e = await waitFor('the retried click to judge', async () => {
+      const x = await execution(id);
+      return x.status === 'SUCCEEDED' ? x : null;
+    }, 10_000);
+    expect(e.stages[0].context.lastModifiedBy).toBe('carol@example.com');
+    expect(h.slack.responses.map((r) => JSON.stringify(r.body)).join()).not.toMatch(/can't judge/);
   });
 });
 
@@ -251,6 +301,54 @@ describe('the message over its life', () => {
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<https://evil.example.com|click>');
     expect(text).toContain('&lt;!channel&gt;');
+  });
+});
+
+describe('restarting a judgment stage', () => {
+  it('posts a fresh message with buttons; the old one keeps saying how the first run ended', async () => {
+    const id = await start();
+    const first = await h.judgmentMessage();
+    const e = await waitFor('stage RUNNING', async () => ((await execution(id)).stages[0].status === 'RUNNING' ? execution(id) : null));
+    await h.api('PATCH', `/pipelines/${id}/stages/${e.stages[0].id}`, { judgmentStatus: 'stop', reason: 'wrong build' }, { 'x-spinnaker-user': 'bob@example.com' });
+    await ended(id);
+    await waitFor('first message updated', async () => buttons((await h.judgmentMessage()).blocks).length === 0);
+    const restart = await h.api('PUT', `/pipelines/${id}/stages/${e.stages[0].id}/restart`, undefined, { 'x-spinnaker-user': 'bob@example.com' });
+    expect(restart.status, JSON.stringify(restart.body)).toBe(200);
+    const second = await waitFor('a second judgment message', () => h.slack.messages().filter((m) => !m.threadTs)[1]);
+    expect(second.ts).not.toBe(first.ts);
+    expect(buttons(second.blocks as any[]).length).toBe(2);
+    expect(buttons(h.slack.message(first.channel, first.ts)!.blocks as any[])).toHaveLength(0);
+    // the new run is judged on its own message
+    await h.send(blockActionsClick({ message: { blocks: second.blocks as unknown[] }, actionId: 'judgment:continue', user: BOB, channel: second.channel, ts: second.ts, responseUrl: h.slack.responseUrl() }));
+    expect((await ended(id)).status).toBe('SUCCEEDED');
+    await waitFor('second message updated', () => buttons(h.slack.message(second.channel, second.ts)!.blocks as any[]).length === 0);
+  });
+});
+
+describe('links and late-bound custom text', () => {
+  it('keeps the author\'s literal links live but never lets a parameter choose where a link points', async () => {
+    await start(
+      { instructions: 'See <https://wiki.example.com/runbook|the runbook> and <https://${parameters.host}/notes|release notes>.' },
+      { parameters: { version: '1', host: 'evil.example' } },
+    );
+    const text = JSON.stringify((await h.judgmentMessage()).blocks);
+    expect(text).toContain('<https://wiki.example.com/runbook|the runbook>');
+    expect(text).not.toContain('<https://evil.example/notes|release notes>');
+    expect(text).toContain('&lt;https://evil.example/notes|release notes&gt;');
+  });
+
+  it('evaluates a manualJudgmentContinue text when it is sent, so it can name the chosen input', async () => {
+    const id = await start({
+      judgmentInputs: [{ value: 'canary' }, { value: 'full' }],
+      notifications: [
+        { type: 'slack', address: '#deploys', when: ['manualJudgment', 'manualJudgmentContinue'], message: { manualJudgmentContinue: { text: "Rolling out: ${#judgment('Approve production')}" } } },
+      ],
+    });
+    await h.judgmentMessage();
+    await h.click('judgment:continue:1', BOB);
+    await ended(id);
+    const reply = await waitFor('continue reply', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts));
+    expect(JSON.stringify(reply.args.blocks)).toContain('Rolling out: full');
   });
 });
 

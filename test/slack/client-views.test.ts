@@ -80,8 +80,8 @@ describe('userGroups (usergroups.list) and userGroupMembers (usergroups.users.li
   it('lists groups with id, handle and name, and their members', async () => {
     const groups = await api.userGroups();
     expect(groups).toEqual([
-      { id: 'S0SRE', handle: 'sre', name: 'Site reliability' },
-      { id: fakeUserGroupId('deployers'), handle: 'deployers', name: 'deployers' },
+      { id: 'S0SRE', handle: 'sre', name: 'Site reliability', users: ['U0CAROL', 'U0DAN'] },
+      { id: fakeUserGroupId('deployers'), handle: 'deployers', name: 'deployers', users: ['U0BOB'] },
     ]);
     expect(await api.userGroupMembers('S0SRE')).toEqual(['U0CAROL', 'U0DAN']);
     expect(await api.userGroupMembers(groups[1]!.id)).toEqual(['U0BOB']);
@@ -95,7 +95,7 @@ describe('userGroups (usergroups.list) and userGroupMembers (usergroups.users.li
         usergroups: [{ id: 'S1', handle: 'ops' }, { id: 'S2' }, 'junk', { handle: 'nohandle' }],
       }));
       own.onMethod('usergroups.users.list', () => ({ ok: true, users: ['U1', 7, '', 'W2'] }));
-      expect(await ownApi.userGroups()).toEqual([{ id: 'S1', handle: 'ops', name: 'ops' }]);
+      expect(await ownApi.userGroups()).toEqual([{ id: 'S1', handle: 'ops', name: 'ops', users: null }]);
       expect(await ownApi.userGroupMembers('S1')).toEqual(['U1', 'W2']);
       own.onMethod('usergroups.list', () => ({ ok: true }));
       own.onMethod('usergroups.users.list', () => ({ ok: true }));

@@ -24,8 +24,18 @@ export class HandlerContext {
     this.pushed = true;
   }
 
+  /** Executions this handler read or saved, by id (to stamp stage events with the stage's restart generation). */
+  private readonly seen = new Map<string, PipelineExecution>();
+
   async publish(events: DomainEvent[] | undefined): Promise<void> {
-    for (const e of events ?? []) {
+    for (const original of events ?? []) {
+      let e = original;
+      if ('stageId' in e && !('gen' in e)) {
+        const stageId = e.stageId;
+        const stage = this.seen.get(e.executionId)?.stages.find((s) => s.id === stageId);
+        const gen = stage?.context.restartGeneration;
+        if (typeof gen === 'number') e = { ...e, gen } as DomainEvent;
+      }
       await this.tx.outbox.add({ kind: EVENT_OUTBOX_KIND, dedupeKey: eventKey(e), payload: e as unknown as Record<string, unknown> }, this.now);
       this.published = true;
     }
@@ -34,10 +44,12 @@ export class HandlerContext {
   async execution(id: string): Promise<PipelineExecution> {
     const e = await this.tx.executions.get(id);
     if (!e) throw new NotFoundError(`execution ${id} not found`);
+    this.seen.set(id, e);
     return e;
   }
 
   async save(execution: PipelineExecution): Promise<void> {
+    this.seen.set(execution.id, execution);
     await this.tx.executions.update(execution, this.now);
   }
 }
