@@ -16,6 +16,7 @@ import { buildApp } from './api/app.js';
 import { RoleResolver } from './interactions/roles.js';
 import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.js';
 import { checkInteraction } from './interactions/check.js';
+import { CronScheduler } from './triggers/cron-scheduler.js';
 
 export interface Service {
   config: Config;
@@ -68,6 +69,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     signingSecret: config.slack.enabled ? config.slack.signingSecret : null,
     interactions,
   });
+  const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;
   const service: Service = {
     config,
@@ -104,11 +106,13 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       engine.start();
       dispatcher!.start();
       interactions?.start();
+      cron.start();
       logger.info({ url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: Boolean(slack), socketMode: Boolean(socket) }, 'slackops started');
     },
     async stop() {
       await socket?.stop();
       await app.close();
+      await cron.stop();
       await interactions?.stop();
       await dispatcher!.stop();
       await engine.stop();

@@ -12,6 +12,8 @@ import type { RoleResolver } from '../interactions/roles.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { slackRoutes } from './routes/slack.js';
 import { healthRoutes } from './routes/health.js';
+import { uiRoutes } from './routes/ui.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   store: Store;
@@ -56,8 +58,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // refuse absurdly deep nesting before anything serialises it again.
   app.addHook('preValidation', async (req, reply) => {
     if (req.body === undefined || req.url.startsWith('/notifications/callbacks/slack')) return;
-    if (typeof req.body === 'string') {
-      const type = String(req.headers['content-type'] ?? '(none)').split(';')[0];
+    const type = String(req.headers['content-type'] ?? '(none)').split(';')[0]!.trim().toLowerCase();
+    if (typeof req.body === 'string' && type !== 'application/json') {
       return reply.code(415).send(errorBody(415, `Content-Type: expected application/json, got ${type}`));
     }
     if (tooDeep(req.body, MAX_JSON_DEPTH)) {
@@ -65,7 +67,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
   healthRoutes(app, deps);
+  uiRoutes(app);
   pipelineRoutes(app, deps);
+  webhookRoutes(app, deps);
   slackRoutes(app, { signingSecret: deps.signingSecret, interactions: deps.interactions });
   return app;
 }

@@ -13,11 +13,19 @@ import { WorkLoop } from '../lib/work-loop.js';
 import { HANDLERS, HandlerContext, findStage } from './handlers/index.js';
 import { runTask } from './handlers/run-task.js';
 import { STAGE_TYPES, type TaskResult } from './stages/index.js';
-import type { QueueMessage } from '../store/index.js';
+import type { ChildStart, ExecutionLauncher } from './stages/types.js';
+import type { QueueMessage, Repositories } from '../store/index.js';
 import type { MessageKind } from './messages.js';
 import { buildExecution, resolveParameters } from './build.js';
 import { judgeInTransaction, type JudgeOutcome } from './judge.js';
-import { NotFoundError } from './errors.js';
+import {
+  deleteInTransaction,
+  pauseInTransaction,
+  restartStageInTransaction,
+  resumeInTransaction,
+  skipRemainingWaitInTransaction,
+} from './handlers/controls.js';
+import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 
 /** Queue messages handled at once (slow tasks included). */
 const MAX_IN_FLIGHT = 16;
@@ -87,8 +95,12 @@ export class Engine {
    * Starts an execution of `config`. Parameters resolve against `parameterConfig`.
    * @returns the NOT_STARTED execution as stored (the engine starts it at once).
    * @throws BadRequestError naming missing required parameters.
+   * @throws ConflictError when the pipeline is disabled (`disabled: true`): it starts from no trigger.
    */
   async trigger(config: PipelineConfig, req: TriggerRequest): Promise<PipelineExecution> {
+    if (config.disabled === true) {
+      throw new ConflictError(`pipeline "${config.name}" of application ${config.application} is disabled (disabled: true); enable it to start it`);
+    }
     const parameters = resolveParameters(config, (req.parameters as Record<string, unknown> | undefined) ?? {});
     const trigger: Trigger = { ...req, type: req.type ?? 'manual', user: req.user ?? 'anonymous', parameters };
     const now = this.clock();
@@ -120,12 +132,18 @@ export class Engine {
     this.wake();
   }
 
-  /** Decides a manual judgment; see `judge.ts` for the rules and errors. */
-  async judge(req: JudgmentRequest): Promise<JudgeOutcome> {
+  /**
+   * Decides a manual judgment; see `judge.ts` for the rules and errors. `inSameTransaction` runs inside the
+   * judgment's transaction (to record what the caller must not do twice).
+   */
+  async judge(req: JudgmentRequest, inSameTransaction?: (tx: Repositories, outcome: JudgeOutcome) => Promise<void>): Promise<JudgeOutcome> {
     let h!: HandlerContext;
     const outcome = await this.opts.store.transaction(async (tx) => {
       h = new HandlerContext(tx, this.clock());
-      return judgeInTransaction(h, req);
+      const o = await judgeInTransaction(h, req);
+      // e.g. marking the Slack click processed, so a crash right after cannot process it twice
+      if (inSameTransaction) await inSameTransaction(tx, o);
+      return o;
     });
     if (h.pushed) this.wake();
     if (h.published) this.opts.onPublished?.();
@@ -212,7 +230,102 @@ export class Engine {
     const type = stage ? STAGE_TYPES.get(stage.type) : undefined;
     if (!execution || !stage || !type?.execute || stage.status !== 'RUNNING' || execution.status !== 'RUNNING') return undefined;
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(Math.max(1_000, this.leaseMs - 5_000))]);
-    return type.execute({ execution, stage, now: this.clock(), signal });
+    const launcher: ExecutionLauncher = {
+      pipelineConfig: (id) => this.opts.store.repos.pipelines.byId(id),
+      execution: (id) => this.opts.store.repos.executions.get(id),
+      startChild: (config, trigger, parent) => this.startChild(config, trigger, parent),
+    };
+    return type.execute({ execution, stage, now: this.clock(), signal, launcher });
+  }
+
+  /**
+   * The `pipeline` stage's launcher (orca's DependentPipelineStarter): stores a NOT_STARTED execution of `config`
+   * and queues its StartExecution, and records its id in the parent stage's context and outputs, all in one
+   * transaction — so a parent re-run (crash, redelivery) finds `executionId` and starts nothing more, and a parent
+   * canceled meanwhile starts nothing. See {@link ExecutionLauncher.startChild}.
+   */
+  private async startChild(config: PipelineConfig, req: TriggerRequest, parent: { executionId: string; stageId: string }): Promise<ChildStart> {
+    const now = this.clock();
+    const result = await this.opts.store.transaction(async (tx): Promise<ChildStart> => {
+      const execution = await tx.executions.get(parent.executionId);
+      const stage = execution ? findStage(execution, parent.stageId) : undefined;
+      if (!execution || !stage) return { outcome: 'stale' };
+      const known = stage.context.executionId;
+      if (typeof known === 'string' && known !== '') {
+        return { outcome: 'existing', executionId: known, executionName: String(stage.context.executionName ?? '') };
+      }
+      if (stage.status !== 'RUNNING' || execution.status !== 'RUNNING' || execution.canceled) return { outcome: 'stale' };
+      let parameters: Record<string, string>;
+      try {
+        parameters = resolveParameters(config, (req.parameters as Record<string, unknown> | undefined) ?? {});
+      } catch (err) {
+        if (err instanceof BadRequestError) return { outcome: 'refused', message: err.message };
+        throw err;
+      }
+      const child = buildExecution(config, { ...req, type: req.type ?? 'pipeline', user: req.user ?? 'anonymous', parameters }, now);
+      await tx.executions.insert(child, now);
+      await tx.queue.push({ kind: 'StartExecution', executionId: child.id }, now, now);
+      Object.assign(stage.context, { executionId: child.id, executionName: child.name });
+      Object.assign(stage.outputs, { executionId: child.id, executionName: child.name });
+      await tx.executions.update(execution, now);
+      return { outcome: 'started', executionId: child.id, executionName: child.name };
+    });
+    if (result.outcome === 'started') this.wake();
+    return result;
+  }
+
+  // ---- execution controls (see handlers/controls.ts for orca's behaviour each follows) ----
+
+  /** Runs `fn` in one transaction with a handler context; wakes the loop / dispatcher after commit as needed. */
+  private async control<T>(fn: (h: HandlerContext) => Promise<T>): Promise<T> {
+    let h!: HandlerContext;
+    const out = await this.opts.store.transaction(async (tx) => {
+      h = new HandlerContext(tx, this.clock());
+      return fn(h);
+    });
+    if (h.pushed) this.wake();
+    if (h.published) this.opts.onPublished?.();
+    return out;
+  }
+
+  /**
+   * Pauses a RUNNING execution (Gate's `PUT /pipelines/{id}/pause`).
+   * @throws NotFoundError; ConflictError when it is not RUNNING.
+   */
+  async pause(executionId: string, user: string): Promise<PipelineExecution> {
+    return this.control((h) => pauseInTransaction(h, executionId, user));
+  }
+
+  /**
+   * Resumes a PAUSED execution (Gate's `PUT /pipelines/{id}/resume`).
+   * @throws NotFoundError; ConflictError when it is not PAUSED.
+   */
+  async resume(executionId: string, user: string): Promise<PipelineExecution> {
+    return this.control((h) => resumeInTransaction(h, executionId, user));
+  }
+
+  /**
+   * Ends a running `wait` stage now (`PATCH /pipelines/{id}/stages/{stageId}` with `{skipRemainingWait: true}`).
+   * @throws NotFoundError; BadRequestError when the stage is not a wait; ConflictError when it is not waiting.
+   */
+  async skipRemainingWait(executionId: string, stageId: string, user: string): Promise<PipelineExecution> {
+    return this.control((h) => skipRemainingWaitInTransaction(h, executionId, stageId, user));
+  }
+
+  /**
+   * Restarts an ended stage and everything downstream (`PUT /pipelines/{id}/stages/{stageId}/restart`).
+   * @throws NotFoundError; ConflictError when the stage has not ended or cannot start.
+   */
+  async restartStage(executionId: string, stageId: string, user: string): Promise<PipelineExecution> {
+    return this.control((h) => restartStageInTransaction(h, executionId, stageId, user));
+  }
+
+  /**
+   * Deletes an ended execution (`DELETE /pipelines/{id}`).
+   * @throws NotFoundError; ConflictError when it has not ended (cancel it first).
+   */
+  async deleteExecution(executionId: string): Promise<void> {
+    await this.control((h) => deleteInTransaction(h, executionId));
   }
 }
 

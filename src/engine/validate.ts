@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../model/pipeline.js';
 import { findCycles } from '../model/dag.js';
 import { STAGE_TYPES } from './stages/index.js';
 import { BadRequestError } from './errors.js';
+import { validateTriggers } from '../triggers/validate.js';
 
 export interface Issue {
   path: string;
@@ -35,6 +36,64 @@ const parameter = z
   })
   .passthrough();
 
+/** A whole number in [0, max], with a message naming the field's range. */
+const clock = (what: string, max: number) =>
+  z
+    .number({ error: (i) => (i.input === undefined ? `required (${what}, 0-${max})` : `expected a whole number 0-${max} (${what})`) })
+    .int(`expected a whole number 0-${max} (${what})`)
+    .min(0, `expected a whole number 0-${max} (${what})`)
+    .max(max, `expected a whole number 0-${max} (${what})`);
+
+/**
+ * `restrictedExecutionWindow` (see `time-window.ts`): hours 0-23 and minutes 0-59 in UTC; a start after the end
+ * crosses midnight; days 1 (Sunday) to 7 (Saturday) as orca numbers them; `jitter` as orca's (accepted, not applied).
+ */
+const executionWindow = z
+  .object(
+    {
+      whitelist: z
+        .array(
+          z
+            .object(
+              {
+                startHour: clock('hour', 23),
+                startMin: clock('minute', 59).optional(),
+                endHour: clock('hour', 23),
+                endMin: clock('minute', 59).optional(),
+              },
+              { error: 'expected a window {startHour, startMin, endHour, endMin}' },
+            )
+            .passthrough(),
+          { error: 'expected an array of windows {startHour, startMin, endHour, endMin}' },
+        )
+        .optional(),
+      days: z
+        .array(
+          z
+            .number({ error: 'expected a day number 1-7 (1 = Sunday … 7 = Saturday)' })
+            .int('expected a day number 1-7 (1 = Sunday … 7 = Saturday)')
+            .min(1, 'expected a day number 1-7 (1 = Sunday … 7 = Saturday)')
+            .max(7, 'expected a day number 1-7 (1 = Sunday … 7 = Saturday)'),
+          { error: 'expected an array of day numbers 1-7 (1 = Sunday … 7 = Saturday)' },
+        )
+        .optional(),
+      jitter: z
+        .object(
+          {
+            enabled: z.boolean({ error: 'expected true or false' }).optional(),
+            skipManual: z.boolean({ error: 'expected true or false' }).optional(),
+            minDelay: z.number({ error: 'expected a number of seconds' }).min(0, 'must not be negative').optional(),
+            maxDelay: z.number({ error: 'expected a number of seconds' }).min(0, 'must not be negative').optional(),
+          },
+          { error: 'expected an object {enabled, skipManual, minDelay, maxDelay}' },
+        )
+        .passthrough()
+        .optional(),
+    },
+    { error: 'expected an object {whitelist: [{startHour, startMin, endHour, endMin}], days: [1-7]}' },
+  )
+  .passthrough();
+
 const common = z
   .object({
     refId: z
@@ -60,8 +119,29 @@ const common = z
       )
       .passthrough()
       .optional(),
+    /** Orca's StartStage/ExpressionAware: any `${...}` of the context that fails to evaluate at start fails the stage. */
+    failOnFailedExpressions: z.boolean({ error: 'expected true or false' }).optional(),
+    /** Orca's RestrictExecutionDuringTimeWindow: the stage waits SUSPENDED until `restrictedExecutionWindow` opens. */
+    restrictExecutionDuringTimeWindow: z.boolean({ error: 'expected true or false' }).optional(),
+    /** Checked only when `restrictExecutionDuringTimeWindow` is true (Deck keeps it when the box is unticked). */
+    restrictedExecutionWindow: z.unknown().optional(),
   })
-  .passthrough();
+  .passthrough()
+  .superRefine((stage, ctx) => {
+    if (stage.restrictExecutionDuringTimeWindow !== true) return;
+    if (stage.restrictedExecutionWindow === undefined || stage.restrictedExecutionWindow === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restrictedExecutionWindow'],
+        message: 'required when restrictExecutionDuringTimeWindow is true: {whitelist: [{startHour, startMin, endHour, endMin}], days: [1-7]}',
+      });
+      return;
+    }
+    const r = executionWindow.safeParse(stage.restrictedExecutionWindow);
+    if (!r.success) {
+      for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: ['restrictedExecutionWindow', ...i.path], message: i.message });
+    }
+  });
 
 const pipeline = z
   .object({
@@ -154,6 +234,7 @@ export function validatePipelineConfig(raw: unknown): PipelineConfig {
       pnames.add(p.name);
     }
   });
+  issues.push(...validateTriggers(body));
   if (issues.length > 0 || !top.success) {
     throw new BadRequestError(
       `invalid pipeline config: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,

@@ -104,6 +104,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('slack_interactions_dedupe').on('slack_interactions').column('dedupe_key').unique().execute();
       },
     },
+    '0003_cron_trigger_state': {
+      async up(db: Kysely<any>) {
+        // Last fire time of each cron trigger: a tick missed while the service was down fires once on start.
+        await db.schema
+          .createTable('cron_trigger_state')
+          .addColumn('pipeline_id', 'text', (c) => c.notNull())
+          .addColumn('trigger_key', 'text', (c) => c.notNull())
+          .addColumn('last_fire_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('cron_trigger_state_pk', ['pipeline_id', 'trigger_key'])
+          .execute();
+      },
+    },
   };
 }
 

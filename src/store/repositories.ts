@@ -152,6 +152,29 @@ export class ExecutionRepository {
     const rows = await this.db.selectFrom('executions').select('id').where('status', 'in', statuses).execute();
     return rows.map((r) => r.id);
   }
+
+  /**
+   * Executions of one pipeline config with one of `statuses`, oldest first (by build time): how the engine finds
+   * the running and the waiting executions for `limitConcurrent` / `maxConcurrentExecutions`.
+   */
+  async listByPipelineConfig(pipelineConfigId: string, statuses: ExecutionStatus[]): Promise<PipelineExecution[]> {
+    if (statuses.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('executions')
+      .select('body')
+      .where('pipeline_config_id', '=', pipelineConfigId)
+      .where('status', 'in', statuses)
+      .orderBy('build_time', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map((r) => JSON.parse(r.body) as PipelineExecution);
+  }
+
+  /** Deletes an execution document; returns true when one was deleted. Queued messages for it are dropped by the engine. */
+  async delete(id: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('executions').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
 }
 
 /** A message of the engine's queue (see engine/messages.ts for the kinds). */
@@ -395,6 +418,11 @@ export class SlackMessageRepository {
     return r ? { executionId: r.execution_id, stageId: r.stage_id, address: r.address, channel: r.channel, ts: r.ts } : undefined;
   }
 
+  /** Forgets a stage's message refs (the stage was restarted: its next run posts new messages). */
+  async deleteForStage(executionId: string, stageId: string): Promise<void> {
+    await this.db.deleteFrom('slack_messages').where('execution_id', '=', executionId).where('stage_id', '=', stageId).execute();
+  }
+
   async forStage(executionId: string, stageId: string): Promise<SlackMessageRow[]> {
     const rows = await this.db
       .selectFrom('slack_messages')
@@ -494,6 +522,62 @@ export class SlackUserRepository {
   }
 }
 
+/** A saved pipeline as the trigger machinery reads it: the config and when it was last saved. */
+export interface SavedPipeline {
+  config: PipelineConfig;
+  /** Epoch ms of the last save (`pipelines.updated_at`). */
+  updatedAt: number;
+}
+
+/**
+ * What pipeline triggers need from the store: every saved pipeline that declares triggers (across applications, as
+ * echo's pipeline cache holds them), and the durable last-fire time of each cron trigger.
+ */
+export class TriggerRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Saved pipelines whose config mentions `triggers` (a cheap pre-filter; callers check the array). */
+  async pipelinesWithTriggers(): Promise<SavedPipeline[]> {
+    const rows = await this.db
+      .selectFrom('pipelines')
+      .select(['config', 'updated_at'])
+      .where('config', 'like', '%"triggers"%')
+      .orderBy('application')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ config: JSON.parse(r.config) as PipelineConfig, updatedAt: Number(r.updated_at) }));
+  }
+
+  /** Last fire time (epoch ms) of every cron trigger, keyed `pipelineId + "\u0000" + triggerKey`. */
+  async cronLastFires(): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('cron_trigger_state').select(['pipeline_id', 'trigger_key', 'last_fire_at']).execute();
+    return new Map(rows.map((r) => [`${r.pipeline_id}\u0000${r.trigger_key}`, Number(r.last_fire_at)]));
+  }
+
+  /**
+   * Records a fire at `at` if the stored last fire time is still `expected` (null: no row yet). Returns false when
+   * another writer recorded a fire first (then the caller must not start an execution).
+   */
+  async recordCronFire(pipelineId: string, triggerKey: string, expected: number | null, at: number): Promise<boolean> {
+    if (expected === null) {
+      const res = await this.db
+        .insertInto('cron_trigger_state')
+        .values({ pipeline_id: pipelineId, trigger_key: triggerKey, last_fire_at: at, updated_at: at })
+        .onConflict((oc) => oc.columns(['pipeline_id', 'trigger_key']).doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    }
+    const res = await this.db
+      .updateTable('cron_trigger_state')
+      .set({ last_fire_at: at, updated_at: at })
+      .where('pipeline_id', '=', pipelineId)
+      .where('trigger_key', '=', triggerKey)
+      .where('last_fire_at', '=', expected)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+}
+
 /** All repositories bound to one executor. */
 export class Repositories {
   readonly applications: ApplicationRepository;
@@ -504,6 +588,7 @@ export class Repositories {
   readonly slackMessages: SlackMessageRepository;
   readonly slackInteractions: SlackInteractionRepository;
   readonly slackUsers: SlackUserRepository;
+  readonly triggers: TriggerRepository;
 
   constructor(db: Executor) {
     this.applications = new ApplicationRepository(db);
@@ -514,5 +599,6 @@ export class Repositories {
     this.slackMessages = new SlackMessageRepository(db);
     this.slackInteractions = new SlackInteractionRepository(db);
     this.slackUsers = new SlackUserRepository(db);
+    this.triggers = new TriggerRepository(db);
   }
 }

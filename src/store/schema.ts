@@ -98,6 +98,19 @@ export interface SlackUsersTable {
   fetched_at: number;
 }
 
+/**
+ * When each cron trigger of a saved pipeline last fired (echo keeps this in Quartz's job store). Written in the same
+ * transaction as the execution the fire starts, so a fire is recorded exactly when its execution exists.
+ */
+export interface CronTriggerStateTable {
+  pipeline_id: string;
+  /** The trigger's `id` when it has one (Deck assigns one), else `#<index in triggers>`. */
+  trigger_key: string;
+  /** Epoch ms of the last fire. */
+  last_fire_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   pipelines: PipelinesTable;
@@ -107,4 +120,5 @@ export interface Database {
   slack_messages: SlackMessagesTable;
   slack_interactions: SlackInteractionsTable;
   slack_users: SlackUsersTable;
+  cron_trigger_state: CronTriggerStateTable;
 }

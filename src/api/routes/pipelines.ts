@@ -4,7 +4,10 @@
  * - `GET /applications`, `GET /applications/{app}/pipelineConfigs[/{name}]`
  * - `POST /pipelines/{app}/{pipelineNameOrId}` trigger → 202 `{ref: "/pipelines/<executionId>"}`
  * - `GET /pipelines/{id}`, `GET /applications/{app}/pipelines?limit=&statuses=`
- * - `PUT /pipelines/{id}/cancel?reason=`, `PATCH /pipelines/{id}/stages/{stageId}` (manual judgment)
+ * - `PUT /pipelines/{id}/cancel?reason=`, `PATCH /pipelines/{id}/stages/{stageId}` (manual judgment, or
+ *   `{skipRemainingWait: true}` on a running wait stage)
+ * - `PUT /pipelines/{id}/pause`, `PUT /pipelines/{id}/resume`, `PUT /pipelines/{id}/stages/{stageId}/restart`,
+ *   `DELETE /pipelines/{id}` (an ended execution; a running one answers 409: cancel it first, as orca refuses)
  *
  * Who is acting is read from `X-SPINNAKER-USER` (Gate's header) until authentication lands; default "anonymous".
  */
@@ -71,6 +74,17 @@ const judgmentBody = z.object(
   { error: 'expected a JSON object {judgmentStatus, judgmentInput?}' },
 );
 
+/** The PATCH body that ends a running wait stage now (orca's WaitStage context field). */
+const skipWaitBody = z.object(
+  { skipRemainingWait: z.literal(true, { error: 'expected true' }) },
+  { error: 'expected a JSON object {skipRemainingWait: true}' },
+);
+
+/** Whether a PATCH body asks for `skipRemainingWait` rather than a judgment. */
+function isSkipWait(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) && 'skipRemainingWait' in body && !('judgmentStatus' in body);
+}
+
 const listQuery = z.object({
   limit: z
     .string()
@@ -131,7 +145,11 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine, roles }: R
     const byId = await store.repos.pipelines.byId(pipeline);
     const config = byId && byId.application === application ? byId : await store.repos.pipelines.byName(application, pipeline);
     if (!config) throw new NotFoundError(`application ${application} has no pipeline named or with id "${pipeline}"`);
-    const user = body.user ?? actingUser(req);
+    // Gate puts the authenticated user on the trigger: when X-SPINNAKER-USER is set it wins over the body's `user`
+    // (otherwise anyone behind an authenticating proxy could name someone else as the triggerer and defeat
+    // preventSelfApproval).
+    const header = req.headers['x-spinnaker-user'];
+    const user = header !== undefined && actingUser(req) !== 'anonymous' ? actingUser(req) : (body.user ?? 'anonymous');
     const execution = await engine.trigger(config, { ...body, type: body.type ?? 'manual', user });
     return reply.code(202).send({ ref: `/pipelines/${execution.id}` });
   });
@@ -167,9 +185,30 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine, roles }: R
     return executionJson(e!);
   });
 
+  app.put<{ Params: { id: string } }>('/pipelines/:id/pause', async (req) => {
+    return executionJson(await engine.pause(req.params.id, actingUser(req)));
+  });
+
+  app.put<{ Params: { id: string } }>('/pipelines/:id/resume', async (req) => {
+    return executionJson(await engine.resume(req.params.id, actingUser(req)));
+  });
+
+  app.delete<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
+    await engine.deleteExecution(req.params.id);
+    return { deleted: true };
+  });
+
+  app.put<{ Params: { id: string; stageId: string } }>('/pipelines/:id/stages/:stageId/restart', async (req) => {
+    return executionJson(await engine.restartStage(req.params.id, req.params.stageId, actingUser(req)));
+  });
+
   app.patch<{ Params: { id: string; stageId: string } }>('/pipelines/:id/stages/:stageId', async (req) => {
-    const body = parse(judgmentBody, req.body, 'body');
     const user = actingUser(req);
+    if (isSkipWait(req.body)) {
+      parse(skipWaitBody, req.body, 'body');
+      return executionJson(await engine.skipRemainingWait(req.params.id, req.params.stageId, user));
+    }
+    const body = parse(judgmentBody, req.body, 'body');
     const outcome = await engine.judge({
       executionId: req.params.id,
       stageId: req.params.stageId,

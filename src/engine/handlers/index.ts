@@ -6,6 +6,7 @@ import { startStage } from './start-stage.js';
 import { runTask } from './run-task.js';
 import { completeExecution } from './complete-execution.js';
 import { cancelExecution } from './cancel-execution.js';
+import { startWaitingExecutions } from './start-waiting.js';
 
 export const HANDLERS: Record<MessageKind, (h: HandlerContext, msg: EngineMessage) => Promise<void>> = {
   StartExecution: startExecution,
@@ -13,6 +14,7 @@ export const HANDLERS: Record<MessageKind, (h: HandlerContext, msg: EngineMessag
   RunTask: runTask,
   CompleteExecution: completeExecution,
   CancelExecution: cancelExecution,
+  StartWaitingExecutions: startWaitingExecutions,
 };
 
 export { HandlerContext, findStage } from './context.js';

@@ -1,6 +1,12 @@
-/** StartExecution: the execution becomes RUNNING and its initial stages (no requisites) are started. */
+/**
+ * StartExecution: the execution becomes RUNNING and its initial stages (no requisites) are started — unless its
+ * pipeline config limits concurrent executions and the limit is reached: then it stays NOT_STARTED, waiting, and
+ * `StartWaitingExecutions` starts it when a running one ends (orca's StartExecutionHandler → `shouldQueue()` →
+ * PendingExecutionService.enqueue; see `start-waiting.ts`).
+ */
 import type { EngineMessage } from '../messages.js';
 import type { HandlerContext } from './context.js';
+import { shouldQueue } from './start-waiting.js';
 
 export async function startExecution(h: HandlerContext, msg: EngineMessage): Promise<void> {
   const execution = await h.execution(msg.executionId);
@@ -11,6 +17,7 @@ export async function startExecution(h: HandlerContext, msg: EngineMessage): Pro
     await h.save(execution);
     return;
   }
+  if (await shouldQueue(h, execution)) return; // waits NOT_STARTED; StartWaitingExecutions pushes this message again
   execution.status = 'RUNNING';
   execution.startTime = h.now;
   await h.save(execution);

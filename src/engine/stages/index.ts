@@ -5,6 +5,7 @@ import { manualJudgmentStage } from './manual-judgment.js';
 import { evaluateVariablesStage } from './evaluate-variables.js';
 import { checkPreconditionsStage } from './check-preconditions.js';
 import { webhookStage } from './webhook.js';
+import { pipelineStage } from './pipeline.js';
 
 export const STAGE_TYPES: ReadonlyMap<string, StageType> = new Map(
   [
@@ -13,6 +14,7 @@ export const STAGE_TYPES: ReadonlyMap<string, StageType> = new Map(
     evaluateVariablesStage,
     checkPreconditionsStage,
     webhookStage,
+    pipelineStage,
   ].map((t) => [t.type, t]),
 );
 

@@ -1,6 +1,9 @@
 /**
  * `wait`: waits `waitTime` seconds (Spinnaker's unit for this field) from the stage's start.
- * The deadline is derived from the stored `startTime`, so a restart neither shortens nor restarts the wait.
+ * The deadline is derived from the stored `startTime`, so a restart neither shortens nor restarts the wait, and
+ * time spent PAUSED is not added (orca's WaitTask: `startTime + waitDuration`, nothing else).
+ * `skipRemainingWait: true` (set through `PATCH /pipelines/{id}/stages/{stageId}`) ends the wait at once, SUCCEEDED,
+ * as orca's WaitTask.
  */
 import { z } from 'zod';
 import type { StageType } from './types.js';
@@ -29,6 +32,7 @@ export const waitStage: StageType = {
     return {};
   },
   run({ stage, now }) {
+    if (stage.context.skipRemainingWait === true) return { status: 'SUCCEEDED' };
     const seconds = waitSeconds(stage.context);
     if (!Number.isFinite(seconds) || seconds < 0) {
       return {

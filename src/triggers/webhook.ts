@@ -1,0 +1,79 @@
+/**
+ * Webhook triggers: `{type: "webhook", source: "NAME", enabled, payloadConstraints}` pipelines started by
+ * `POST /webhooks/webhook/NAME`, as Spinnaker's echo does it:
+ * - echo-webhooks `WebhooksController` (`POST /webhooks/{type}/{source}`): the JSON body is the event's content and
+ *   its payload; the answer is `{eventProcessed: true, eventId}`.
+ * - echo-pipelinetriggers `WebhookEventHandler`: a trigger matches when it is enabled, its type equals the path's
+ *   type (ignoring case), its `source` equals the path's source exactly, and its `payloadConstraints` (when present)
+ *   are all in the payload; the started trigger carries `payload`, `parameters` (the body's `parameters`) and
+ *   `eventId`. The first matching trigger of a pipeline starts it (once per pipeline).
+ * - echo `ArtifactMatcher.isConstraintInPayload`: every constraint key must be present in the payload with a non-null
+ *   value, and a non-null constraint value is a regular expression that must be *found* in the payload value's
+ *   string form (unanchored: "o" matches "one"; write `^one$` for an exact match). An invalid regex matches nothing.
+ * Disabled pipelines are left out, as echo's pipeline cache leaves them out.
+ */
+
+/** A webhook trigger as saved on a pipeline (Deck's fields; others are kept and copied into the execution). */
+export interface WebhookTriggerConfig {
+  type: string;
+  source?: string;
+  enabled?: boolean;
+  payloadConstraints?: Record<string, unknown> | null;
+  runAsUser?: string;
+  [field: string]: unknown;
+}
+
+/** Longest payload value a constraint regex is run against (bounds the cost of a pathological pattern). */
+export const MAX_CONSTRAINT_SUBJECT = 64 * 1024;
+
+/** A payload value as Java's `toString()` would show it to the regex: strings as-is, other values as JSON. */
+function subject(value: unknown): string {
+  const s = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  return s.length > MAX_CONSTRAINT_SUBJECT ? s.slice(0, MAX_CONSTRAINT_SUBJECT) : s;
+}
+
+/**
+ * True when every constraint is satisfied by `payload` (echo's `isConstraintInPayload`): the key is present with a
+ * non-null value and, when the constraint value is not null, the value (a regex) is found in the payload value.
+ */
+export function payloadMatches(constraints: Record<string, unknown> | null | undefined, payload: Record<string, unknown>): boolean {
+  if (!constraints) return true;
+  for (const [key, want] of Object.entries(constraints)) {
+    if (!Object.hasOwn(payload, key)) return false;
+    const have = payload[key];
+    if (have === null || have === undefined) return false;
+    if (want === null || want === undefined) continue;
+    let re: RegExp;
+    try {
+      re = new RegExp(String(want));
+    } catch {
+      return false;
+    }
+    if (!re.test(subject(have))) return false;
+  }
+  return true;
+}
+
+/** True for an object that is a webhook trigger (type compared ignoring case, as echo does). */
+function isWebhookTrigger(t: unknown): t is WebhookTriggerConfig {
+  return t !== null && typeof t === 'object' && !Array.isArray(t) && String((t as { type?: unknown }).type ?? '').toLowerCase() === 'webhook';
+}
+
+/**
+ * The first enabled webhook trigger of `config` for `source` whose constraints `payload` satisfies, or undefined.
+ * A disabled pipeline (`disabled: true`) never matches.
+ */
+export function matchingWebhookTrigger(
+  config: { disabled?: unknown; triggers?: unknown[] },
+  source: string,
+  payload: Record<string, unknown>,
+): WebhookTriggerConfig | undefined {
+  if (config.disabled === true || !Array.isArray(config.triggers)) return undefined;
+  return config.triggers.find(
+    (t): t is WebhookTriggerConfig =>
+      isWebhookTrigger(t) &&
+      t.enabled === true &&
+      t.source === source &&
+      payloadMatches(t.payloadConstraints && typeof t.payloadConstraints === 'object' ? t.payloadConstraints : null, payload),
+  );
+}
