@@ -171,6 +171,58 @@ function zodIssues(error: z.ZodError, prefix: string): Issue[] {
   });
 }
 
+/** `when` values Deck writes on stage notifications (echo's events; manualJudgment* on judgment stages). */
+const STAGE_EVENTS = ['stage.starting', 'stage.complete', 'stage.failed', 'manualJudgment', 'manualJudgmentContinue', 'manualJudgmentStop'];
+/** `when` values of pipeline-level notifications. */
+const PIPELINE_EVENTS = ['pipeline.starting', 'pipeline.complete', 'pipeline.failed'];
+
+/** Field names a stage type's schema declares, plus the fields every stage has. */
+function knownFields(schema: z.ZodType): string[] {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+  return [...Object.keys(shape), ...Object.keys(common.shape), 'stageEnabled', 'continuePipeline', 'completeOtherBranchesThenFail', 'stageTimeoutMs', 'restrictExecutionDuringTimeWindow', 'restrictedExecutionWindow', 'failOnFailedExpressions', 'sendNotifications', 'notifications', 'comments'];
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * Unknown fields are kept (Deck stores many of its own), but one that is a near miss of a field with meaning —
+ * `requiredApproval`, `preventSelfApprovals` — would silently drop a rule, so it is refused with a did-you-mean.
+ */
+function likelyTypos(stage: Record<string, unknown>, known: string[], at: string): Issue[] {
+  const out: Issue[] = [];
+  for (const key of Object.keys(stage)) {
+    if (known.includes(key) || key.length < 6) continue;
+    const near = known.find((k) => k.length >= 6 && editDistance(key.toLowerCase(), k.toLowerCase()) <= 2);
+    if (near) out.push({ path: `${at}.${key}`, message: `unknown field; did you mean "${near}"?` });
+  }
+  return out;
+}
+
+/** Notification `when` values that no event has (a misspelling would never fire). */
+function unknownWhen(notifications: unknown, allowed: string[], at: string): Issue[] {
+  if (!Array.isArray(notifications)) return [];
+  const out: Issue[] = [];
+  notifications.forEach((n, i) => {
+    const when = n && typeof n === 'object' ? (n as { when?: unknown }).when : undefined;
+    if (!Array.isArray(when)) return;
+    when.forEach((w, j) => {
+      if (typeof w === 'string' && !allowed.includes(w)) {
+        out.push({ path: `${at}[${i}].when[${j}]`, message: `unknown event "${w}"; expected one of ${allowed.join(', ')}` });
+      }
+    });
+  });
+  return out;
+}
+
 /**
  * Checks a pipeline config and returns it normalised (refIds as strings, `requisiteStageRefIds` present, `id`
  * assigned when absent). Unknown fields are kept.
@@ -207,9 +259,12 @@ export function validatePipelineConfig(raw: unknown): PipelineConfig {
     } else {
       const t = type.schema.safeParse(s);
       if (!t.success) issues.push(...zodIssues(t.error, at));
+      issues.push(...likelyTypos(s as Record<string, unknown>, knownFields(type.schema), at));
+      issues.push(...unknownWhen((s as Record<string, unknown>).notifications, STAGE_EVENTS, `${at}.notifications`));
     }
     stages.push({ ...(s as Record<string, unknown>), ...c.data, requisiteStageRefIds: c.data.requisiteStageRefIds ?? [] });
   });
+  issues.push(...unknownWhen(body.notifications, PIPELINE_EVENTS, 'notifications'));
   const seen = new Map<string, number>();
   stages.forEach((s, i) => {
     if (seen.has(s.refId)) issues.push({ path: `stages[${i}].refId`, message: `duplicate refId "${s.refId}" (also stages[${seen.get(s.refId)}])` });

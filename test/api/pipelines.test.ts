@@ -114,6 +114,24 @@ describe('hostile and careless requests get a 4xx that says what is wrong', () =
     expect(tooLong.body.message).not.toContain('xxxxxxxxxx');
   });
 
+  it('refuses near-miss rule fields and notification events that would silently never apply', async () => {
+    const res = await h.api(
+      'POST',
+      '/pipelines',
+      judgmentPipeline(
+        { application: 'typos', notifications: [{ type: 'slack', address: '#r', when: ['pipeline.completed'] }] },
+        { requiredApproval: 2, preventSelfApprovals: true, isNew: true, notifications: [{ type: 'slack', address: '#d', when: ['manualJudgement'] }] },
+      ),
+    );
+    expect(res.status).toBe(400);
+    const byPath = Object.fromEntries(res.body.issues.map((i: any) => [i.path, i.message]));
+    expect(byPath['stages[0].requiredApproval']).toContain('did you mean "requiredApprovals"');
+    expect(byPath['stages[0].preventSelfApprovals']).toContain('did you mean "preventSelfApproval"');
+    expect(byPath['stages[0].notifications[0].when[0]']).toContain('unknown event "manualJudgement"');
+    expect(byPath['notifications[0].when[0]']).toContain('pipeline.complete');
+    expect(byPath['stages[0].isNew']).toBeUndefined(); // Deck's own extra fields are kept
+  });
+
   it('refuses a parameter value outside its options, naming the options', async () => {
     await h.api('POST', '/pipelines', judgmentPipeline({ application: 'opts' }));
     const res = await h.api('POST', '/pipelines/opts/Deploy to production', { parameters: { version: '1', region: 'mars-1' } });
