@@ -129,14 +129,8 @@ const common = z
   .passthrough()
   .superRefine((stage, ctx) => {
     if (stage.restrictExecutionDuringTimeWindow !== true) return;
-    if (stage.restrictedExecutionWindow === undefined || stage.restrictedExecutionWindow === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['restrictedExecutionWindow'],
-        message: 'required when restrictExecutionDuringTimeWindow is true: {whitelist: [{startHour, startMin, endHour, endMin}], days: [1-7]}',
-      });
-      return;
-    }
+    // No window object: no restriction (orca reads a missing whitelist as the whole day).
+    if (stage.restrictedExecutionWindow === undefined || stage.restrictedExecutionWindow === null) return;
     const r = executionWindow.safeParse(stage.restrictedExecutionWindow);
     if (!r.success) {
       for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: ['restrictedExecutionWindow', ...i.path], message: i.message });

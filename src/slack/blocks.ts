@@ -385,6 +385,8 @@ const DURATION_UNITS: ReadonlyArray<readonly [string, number]> = [
 export function formatDuration(ms: number): string | null {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return null;
   if (ms < 1000) return `${Math.floor(ms)}ms`;
+  // Under a minute, tenths of a second where they matter: 1500 → "1.5s" (the configured stageTimeoutMs, told truly).
+  if (ms < 60_000 && ms % 1000 !== 0) return `${Math.floor(ms / 100) / 10}s`;
   for (let i = 0; i < DURATION_UNITS.length; i++) {
     const [unit, size] = DURATION_UNITS[i] as readonly [string, number];
     if (ms < size) continue;

@@ -229,7 +229,7 @@ describe('the message over its life', () => {
     expect(e.status).toBe('TERMINAL');
     expect(e.stages[0].context.timedOut).toBe(true);
     await waitFor('message updated', async () => buttons((await h.judgmentMessage()).blocks).length === 0);
-    expect(JSON.stringify((await h.judgmentMessage()).blocks)).toMatch(/[Tt]imed out after 1s/);
+    expect(JSON.stringify((await h.judgmentMessage()).blocks)).toMatch(/[Tt]imed out after 1\.5s/);
     // a click on an old copy of the message (as posted, buttons and all)
     const posted = h.slack.callsTo('chat.postMessage')[0]!;
     const m = await h.judgmentMessage();

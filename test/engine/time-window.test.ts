@@ -227,11 +227,6 @@ describe('validation of the window at save', () => {
   it.each([
     [{ restrictExecutionDuringTimeWindow: 'yes' }, 'stages[0].restrictExecutionDuringTimeWindow', 'expected true or false'],
     [{ failOnFailedExpressions: 1 }, 'stages[0].failOnFailedExpressions', 'expected true or false'],
-    [
-      { restrictExecutionDuringTimeWindow: true },
-      'stages[0].restrictedExecutionWindow',
-      'required when restrictExecutionDuringTimeWindow is true: {whitelist: [{startHour, startMin, endHour, endMin}], days: [1-7]}',
-    ],
     [{ restrictExecutionDuringTimeWindow: true, restrictedExecutionWindow: 'always' }, 'stages[0].restrictedExecutionWindow', 'expected an object {whitelist: [{startHour, startMin, endHour, endMin}], days: [1-7]}'],
     [{ restrictExecutionDuringTimeWindow: true, restrictedExecutionWindow: { whitelist: [{ startHour: 24, endHour: 1 }] } }, 'stages[0].restrictedExecutionWindow.whitelist[0].startHour', 'expected a whole number 0-23 (hour)'],
     [{ restrictExecutionDuringTimeWindow: true, restrictedExecutionWindow: { whitelist: [{ startHour: 1, startMin: 60, endHour: 2 }] } }, 'stages[0].restrictedExecutionWindow.whitelist[0].startMin', 'expected a whole number 0-59 (minute)'],
@@ -293,7 +288,20 @@ describe('restrictExecutionDuringTimeWindow through the service (UTC)', () => {
     expect(new Date(opening).getUTCMinutes()).toBe(0);
     expect(opening).toBeGreaterThan(Date.now());
     expect(opening - Date.now()).toBeLessThan(13 * 3600_000);
-    await h.api('PUT', `/pipelines/${id}/cancel`);
+    // Deck's "skip remaining window": the same PATCH as a wait's skipRemainingWait starts the stage now
+    const skip = await h.api('PATCH', `/pipelines/${id}/stages/${e.stages[0].id}`, { skipRemainingWait: true });
+    expect(skip.status, JSON.stringify(skip.body)).toBe(200);
+    const done = await waitFor('the execution to succeed after skipping the window', async () => {
+      const x = await get(id);
+      return x.status === 'SUCCEEDED' ? x : null;
+    });
+    expect(done.stages[0].status).toBe('SUCCEEDED');
+  });
+
+  it('a restricted stage with no window object is not restricted', async () => {
+    const id = await run({ restrictExecutionDuringTimeWindow: true });
+    const done = await waitFor('SUCCEEDED', async () => ((await get(id)).status === 'SUCCEEDED' ? get(id) : null));
+    expect(done.stages[0].status).toBe('SUCCEEDED');
   });
 
   it('a stage whose window is open now runs as usual', async () => {

@@ -72,7 +72,7 @@ describe('formatDuration', () => {
     expect(formatDuration(2 * 3_600_000 + 30_000)).toBe('2h');
     expect(formatDuration(86_400_000 + 4 * 3_600_000 + 59 * 60_000)).toBe('1d 4h');
     expect(formatDuration(65_999)).toBe('1m 5s');
-    expect(formatDuration(1500)).toBe('1s');
+    expect(formatDuration(1500)).toBe('1.5s');
     expect(formatDuration(250.7)).toBe('250ms');
     expect(formatDuration(0)).toBe('0ms');
   });

@@ -73,6 +73,15 @@ describe('POST /webhooks/webhook/{source}', () => {
     });
   });
 
+  it('refuses a constraint regex with nested repetition at save, and never runs one saved before the check', async () => {
+    const res = await h.api('POST', '/pipelines', hookPipeline('redos', 'p', { source: 'redos', payloadConstraints: { x: '^(a+)+$' } }));
+    expect(res.status).toBe(400);
+    expect(res.body.issues.map((i: any) => i.path)).toContain('triggers[0].payloadConstraints.x');
+    expect(res.body.message).toContain('nested repetition');
+    // run, this would backtrack for hours on 40 a's; it is not run at all
+    expect(payloadMatches({ x: '^(a+)+$' }, { x: `${'a'.repeat(40)}b` })).toBe(false);
+  });
+
   it('starts nothing when a constraint does not match or its key is missing, and answers 200 with no executions', async () => {
     await save(hookPipeline('hooks', 'Main only', { source: 'push-nomatch', payloadConstraints: { branch: '^main$' } }));
     expect((await fire('push-nomatch', { branch: 'main-old', parameters: { version: '1' } })).executions).toEqual([]);

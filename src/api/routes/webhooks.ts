@@ -26,7 +26,7 @@ export interface WebhookRouteDeps {
 export function webhookRoutes(app: FastifyInstance, { store, engine }: WebhookRouteDeps): void {
   app.post<{ Params: { source: string } }>('/webhooks/webhook/:source', async (req, reply) => {
     const { source } = req.params;
-    const body = req.body ?? {};
+    const body = req.body === undefined ? {} : req.body; // no body is an empty event; a JSON null is not an object
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new BadRequestError('body: expected a JSON object', [{ path: 'body', message: 'expected a JSON object' }]);
     }

@@ -114,8 +114,16 @@ export async function resumeInTransaction(h: HandlerContext, executionId: string
 export async function skipRemainingWaitInTransaction(h: HandlerContext, executionId: string, stageId: string, user: string): Promise<PipelineExecution> {
   const execution = await load(h, executionId);
   const stage = stageOf(execution, stageId);
+  if (stage.status === 'SUSPENDED') {
+    // A stage waiting for its execution window (Deck's "skip remaining window"): start it now.
+    stage.context.skipRemainingWait = true;
+    stage.lastModified = { user, allowedAccounts: [], lastModifiedTime: h.now };
+    await h.save(execution);
+    await h.push({ kind: 'StartStage', executionId, stageId: stage.id });
+    return execution;
+  }
   if (stage.type !== 'wait') {
-    throw new BadRequestError(`stage ${stage.id} ("${stage.name}") is a ${stage.type} stage; skipRemainingWait applies to wait stages`, [
+    throw new BadRequestError(`stage ${stage.id} ("${stage.name}") is a ${stage.type} stage; skipRemainingWait applies to wait stages and stages waiting for their execution window`, [
       { path: 'body.skipRemainingWait', message: 'the stage is not a wait stage' },
     ]);
   }

@@ -55,6 +55,10 @@ export function stageDisabled(execution: PipelineExecution, stage: StageExecutio
  */
 export function windowWait(stage: StageExecution, now: number): { until: number } | { error: string } | null {
   if (stage.context.restrictExecutionDuringTimeWindow !== true) return null;
+  // Deck's "skip remaining window" (the same PATCH as a wait's skipRemainingWait) lets the stage start now.
+  if (stage.context.skipRemainingWait === true) return null;
+  // No window object: no restriction on hours or days (orca reads a missing whitelist as the whole day).
+  if (stage.context.restrictedExecutionWindow === undefined || stage.context.restrictedExecutionWindow === null) return null;
   const window = readWindow(stage.context.restrictedExecutionWindow);
   if (typeof window === 'string') return { error: `restrictedExecutionWindow: ${window}` };
   const opening = nextWindowOpening(window, now);

@@ -84,6 +84,8 @@ export function judgmentDeadline(stage: StageExecution): number | null {
 
 /** "2h", "1h 30m", "45s", "3d": a short duration for messages. */
 export function shortDuration(ms: number): string {
+  // Under a minute, tenths of a second where they matter: 1500 → "1.5s", not "1s".
+  if (ms > 0 && ms < 60_000 && ms % 1000 !== 0) return `${(Math.round(ms / 100) / 10).toString()}s`;
   const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
   const parts: string[] = [];
   let rest = Math.max(0, Math.round(ms));

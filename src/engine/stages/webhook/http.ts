@@ -107,7 +107,18 @@ function classify(err: unknown, req: HttpRequest, timeout: AbortSignal, target: 
   if (timeout.aborted) return new HttpFailure(`${target} did not answer within ${req.timeoutMs / 1000} s`, 'timeout');
   const code = errorCode(err);
   if (code && CONNECTION_CODES.has(code)) return new HttpFailure(`${target} could not be reached (${code})`, 'connection');
-  return new HttpFailure(`${target} failed: ${code ?? (err instanceof Error ? err.name : 'error')}`, 'other');
+  return new HttpFailure(`${target} failed: ${code ?? describeCause(err)}`, 'other');
+}
+
+/**
+ * The innermost error's message (fetch wraps the real cause, e.g. "bad port" for ports fetch refuses), short and
+ * without the URL's credentials (the message never holds header values).
+ */
+function describeCause(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object' && (e as { cause?: unknown }).cause; depth++) e = (e as { cause?: unknown }).cause;
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : err instanceof Error ? err.name : 'error';
+  return msg.replace(/\/\/[^/@\s]*@/g, '//***@').slice(0, 200);
 }
 
 function errorCode(err: unknown): string | undefined {
