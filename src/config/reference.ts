@@ -53,7 +53,7 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     key: 'server.port',
     default: '8084',
     env: ENV_VARS['server.port'],
-    description: 'TCP port the HTTP server listens on (1-65535; 0 picks a free port).',
+    description: 'TCP port the HTTP server listens on (1-65535; 0 picks a free port — then set server.publicUrl, as the default would say :0).',
   },
   {
     key: 'server.publicUrl',
