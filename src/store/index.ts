@@ -1,6 +1,7 @@
 /**
  * The database behind the service, chosen by `database.url`. `sqlite:PATH` (the embedded default) opens a file
- * with better-sqlite3 in WAL mode; PostgreSQL is planned for several replicas (see README).
+ * with better-sqlite3 in WAL mode; `postgres://...` (or `postgresql://...`) opens a `pg` pool for several replicas
+ * sharing one database, with the same schema and migrations.
  *
  * Every state change goes through `transaction(fn)`: the repositories handed to `fn` write in one transaction,
  * so a crash between a change and the work that follows from it loses or doubles nothing.
@@ -8,9 +9,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { Database } from './schema.js';
-import { migrationProvider } from './migrations.js';
+import { migrationProvider, type Dialect } from './migrations.js';
 import { Repositories } from './repositories.js';
 
 export { Repositories } from './repositories.js';
@@ -26,19 +28,24 @@ export class Store {
   private constructor(
     readonly db: Kysely<Database>,
     readonly description: string,
+    /** `sqlite` (one process owns the file) or `postgres` (several replicas may share the database). */
+    readonly dialect: Dialect = 'sqlite',
   ) {
-    this.repos = new Repositories(db);
+    this.repos = new Repositories(db, dialect);
   }
 
   /**
    * Opens the database named by `url` and runs pending migrations.
-   * @param url `sqlite:PATH` (relative to the working directory; parent directories are created) or `sqlite::memory:`.
-   * @throws StoreError for an unsupported URL or a file that cannot be opened.
+   * @param url `sqlite:PATH` (relative to the working directory; parent directories are created), `sqlite::memory:`,
+   *   or `postgres://user:password@host:port/database` (`postgresql://` too).
+   * @throws StoreError for an unsupported URL, a file that cannot be opened, or a PostgreSQL server that cannot be
+   *   reached (the message names the host and the problem, never the password).
    */
   static async open(url: string): Promise<Store> {
+    if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return Store.openPostgres(url);
     if (!url.startsWith('sqlite:')) {
       throw new StoreError(
-        `database.url: ${url.split(':')[0]}: is not supported by this build; use sqlite:PATH (PostgreSQL support is planned)`,
+        `database.url: ${url.split(':')[0]}: is not supported by this build; use sqlite:PATH or postgres://HOST/DATABASE`,
       );
     }
     const path = url.slice('sqlite:'.length);
@@ -84,8 +91,54 @@ export class Store {
     return store;
   }
 
+  /**
+   * Opens a pooled PostgreSQL connection and runs pending migrations. Several replicas may start at once: Kysely's
+   * Migrator holds a PostgreSQL advisory lock (`pg_advisory_lock`) while it migrates, and tolerates the race on
+   * creating its own bookkeeping tables. Leases are not released at start: other replicas may hold live ones.
+   */
+  private static async openPostgres(url: string): Promise<Store> {
+    let where: string;
+    try {
+      const u = new URL(url);
+      where = `${u.hostname || 'localhost'}:${u.port || '5432'}/${decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)'}`;
+    } catch {
+      throw new StoreError('database.url: not a valid postgres:// URL');
+    }
+    const password = passwordOf(url);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      // Epoch-ms columns are bigint (int8); they fit in a double, so they come back as numbers, like SQLite's.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === pg.types.builtins.INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle connection dropped by the server (restart, network) must not crash the process; the next query
+    // opens a new one and `ping()` reports the outage meanwhile.
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreError(`database.url: cannot connect to PostgreSQL at ${where}: ${describePgError(err, password)}`);
+    }
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const store = new Store(db, `postgres://${where}`, 'postgres');
+    try {
+      await store.migrate();
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      if (err instanceof StoreError) throw new StoreError(redact(err.message, password));
+      throw new StoreError(`database.url: PostgreSQL at ${where}: ${describePgError(err, password)}`);
+    }
+    return store;
+  }
+
   private async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider('sqlite') });
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
@@ -98,13 +151,14 @@ export class Store {
    * throws (and rethrows).
    */
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new Repositories(trx)));
+    return this.db.transaction().execute((trx) => fn(new Repositories(trx, this.dialect)));
   }
 
   /**
    * Frees every lease on queued work, outbox items and Slack interactions. SQLite is served by one process (the
    * file is locked exclusively), so at start any lease left is a killed process's: its work is due again now
-   * rather than when the lease would have run out.
+   * rather than when the lease would have run out. Never call it on PostgreSQL while other replicas run: their
+   * leases are live ({@link open} does not).
    */
   async releaseAllLeases(): Promise<void> {
     await this.db.updateTable('queue').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
@@ -125,4 +179,31 @@ export class Store {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** The password in a postgres:// URL (decoded), or null. */
+function passwordOf(url: string): string | null {
+  try {
+    const u = new URL(url);
+    const p = u.password || u.searchParams.get('password') || '';
+    return p ? decodeURIComponent(p) : null;
+  } catch {
+    return null;
+  }
+}
+
+function redact(text: string, password: string | null): string {
+  return password ? text.split(password).join('***') : text;
+}
+
+/**
+ * One line about why PostgreSQL could not be used: the driver's message, or for a refused/unresolved connection
+ * (Node may report several addresses in an AggregateError with an empty message) the code of each attempt.
+ */
+function describePgError(err: unknown, password: string | null): string {
+  const e = err as { message?: string; code?: string; errors?: Array<{ message?: string; code?: string }> };
+  let text = e?.message ?? '';
+  if (!text && Array.isArray(e?.errors)) text = e.errors.map((x) => x.message || x.code || '').filter(Boolean).join('; ');
+  if (!text) text = e?.code ?? String(err);
+  return redact(text, password);
 }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import type { Dialect } from './migrations.js';
 import type { PipelineConfig } from '../model/pipeline.js';
 import type { PipelineExecution } from '../model/execution.js';
 import type { ExecutionStatus } from '../model/status.js';
@@ -22,6 +23,15 @@ async function lease(db: Executor, table: 'queue' | 'outbox' | 'slack_interactio
     .set((eb) => ({ lease_until: until, attempts: eb('attempts', '+', 1) }))
     .where('id', 'in', rows.map((r) => Number(r.id)))
     .execute();
+}
+
+/**
+ * On PostgreSQL, a claim's select locks the rows it returns and skips rows another transaction has locked
+ * (`FOR UPDATE SKIP LOCKED`), so two replicas claiming at once never take the same row. SQLite serializes
+ * writers (one process owns the file), so its query is left as it is.
+ */
+function skipLocked<Q extends { forUpdate(): Q; skipLocked(): Q }>(q: Q, dialect: Dialect): Q {
+  return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
 }
 
 /** Applications are created implicitly when a pipeline is first saved for them (as Gate/front50 do). */
@@ -100,7 +110,10 @@ export class PipelineRepository {
 }
 
 export class ExecutionRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
 
   async insert(execution: PipelineExecution, now: number): Promise<void> {
     await this.db
@@ -118,8 +131,15 @@ export class ExecutionRepository {
       .execute();
   }
 
+  /**
+   * Reads one execution. Inside a transaction on PostgreSQL the row stays locked (`FOR UPDATE`) until the
+   * transaction ends, so a read-modify-write ({@link update}) by one replica waits for another's to commit instead
+   * of overwriting it. SQLite serializes transactions, so nothing changes there.
+   */
   async get(id: string): Promise<PipelineExecution | undefined> {
-    const row = await this.db.selectFrom('executions').select('body').where('id', '=', id).executeTakeFirst();
+    let q = this.db.selectFrom('executions').select('body').where('id', '=', id);
+    if (this.dialect === 'postgres' && this.db.isTransaction) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
     return row ? (JSON.parse(row.body) as PipelineExecution) : undefined;
   }
 
@@ -149,6 +169,7 @@ export class ExecutionRepository {
   }
 
   async idsWithStatus(statuses: ExecutionStatus[]): Promise<string[]> {
+    if (statuses.length === 0) return [];
     const rows = await this.db.selectFrom('executions').select('id').where('status', 'in', statuses).execute();
     return rows.map((r) => r.id);
   }
@@ -189,7 +210,10 @@ export interface QueueMessage {
 }
 
 export class QueueRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
 
   async push(
     msg: { kind: string; executionId: string; stageId?: string | null; payload?: Record<string, unknown> },
@@ -216,15 +240,17 @@ export class QueueRepository {
    * (its worker died) is due again: delivery is at least once, so handlers are idempotent.
    */
   async claim(now: number, leaseMs: number, limit: number): Promise<QueueMessage[]> {
-    const rows = await this.db
-      .selectFrom('queue')
-      .selectAll()
-      .where('deliver_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('deliver_at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+    const rows = await skipLocked(
+      this.db
+        .selectFrom('queue')
+        .selectAll()
+        .where('deliver_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('deliver_at')
+        .orderBy('id')
+        .limit(limit),
+      this.dialect,
+    ).execute();
     await lease(this.db, 'queue', rows, now + leaseMs);
     return rows.map((r) => ({
       id: Number(r.id),
@@ -274,7 +300,10 @@ export interface OutboxItem {
 export type OutboxStatus = 'pending' | 'delivered' | 'failed';
 
 export class OutboxRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
 
   /** Adds work unless work with the same dedupe key exists already (then it is a no-op). */
   async add(item: { kind: string; dedupeKey: string; payload: Record<string, unknown> }, now: number, at = now): Promise<void> {
@@ -297,16 +326,18 @@ export class OutboxRepository {
   }
 
   async claim(now: number, leaseMs: number, limit: number): Promise<OutboxItem[]> {
-    const rows = await this.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+    const rows = await skipLocked(
+      this.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(limit),
+      this.dialect,
+    ).execute();
     await lease(this.db, 'outbox', rows, now + leaseMs);
     return rows.map((r) => ({
       id: Number(r.id),
@@ -443,7 +474,10 @@ export interface SlackInteractionRow {
 }
 
 export class SlackInteractionRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
 
   /**
    * Records a verified interaction. The same payload again (a replayed or retried request) is not recorded twice.
@@ -477,7 +511,7 @@ export class SlackInteractionRepository {
       .where('status', '=', 'pending')
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
     if (id !== undefined) q = q.where('id', '=', id);
-    const rows = await q.orderBy('id').limit(limit).execute();
+    const rows = await skipLocked(q.orderBy('id').limit(limit), this.dialect).execute();
     await lease(this.db, 'slack_interactions', rows, now + leaseMs);
     return rows.map((r) => ({
       id: Number(r.id),
@@ -590,14 +624,18 @@ export class Repositories {
   readonly slackUsers: SlackUserRepository;
   readonly triggers: TriggerRepository;
 
-  constructor(db: Executor) {
+  /**
+   * @param dialect `postgres` makes claims skip rows locked by other replicas and reads of executions inside a
+   *   transaction lock the row; `sqlite` (the default) leaves every query as it is.
+   */
+  constructor(db: Executor, dialect: Dialect = 'sqlite') {
     this.applications = new ApplicationRepository(db);
     this.pipelines = new PipelineRepository(db);
-    this.executions = new ExecutionRepository(db);
-    this.queue = new QueueRepository(db);
-    this.outbox = new OutboxRepository(db);
+    this.executions = new ExecutionRepository(db, dialect);
+    this.queue = new QueueRepository(db, dialect);
+    this.outbox = new OutboxRepository(db, dialect);
     this.slackMessages = new SlackMessageRepository(db);
-    this.slackInteractions = new SlackInteractionRepository(db);
+    this.slackInteractions = new SlackInteractionRepository(db, dialect);
     this.slackUsers = new SlackUserRepository(db);
     this.triggers = new TriggerRepository(db);
   }

@@ -32,7 +32,7 @@ async function execution(id: string) {
 async function ended(id: string) {
   return waitFor(`execution ${id} to end`, async () => {
     const e = await execution(id);
-    return e.status === 'RUNNING' ? null : e;
+    return e.status === 'RUNNING' || e.status === 'NOT_STARTED' ? null : e;
   });
 }
 

@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import pino from 'pino';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { createService, type Service } from '../../src/service.js';
@@ -27,6 +29,50 @@ export interface Harness {
   config: Config;
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
+}
+
+/**
+ * The PostgreSQL server tests may use: `SLACKOPS_TEST_PG_URL` or the machine's local server (trust auth, database
+ * `test`). Tests create their own database on it and drop it after.
+ */
+export const TEST_PG_URL = process.env.SLACKOPS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Null when the test PostgreSQL server answers, else why not (for a skip message). */
+export async function postgresUnavailable(adminUrl = TEST_PG_URL): Promise<string | null> {
+  const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return null;
+  } catch (err) {
+    return `PostgreSQL at ${new URL(adminUrl).host} is unreachable (${(err as Error).message || (err as { code?: string }).code}); start it with .ci/run`;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** A fresh, empty PostgreSQL database (`slackops_test_<random>`) and how to drop it. */
+export interface PgTestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createPgDatabase(adminUrl = TEST_PG_URL): Promise<PgTestDatabase> {
+  const name = `slackops_test_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(statement);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  };
+  await admin(`create database ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), name, drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 /** Polls `fn` until it returns a truthy value, or throws after `timeoutMs` with `what` in the message. */
@@ -75,6 +121,13 @@ export async function startHarness(
     logger?: pino.Logger;
     /** Extra configuration merged over the defaults (e.g. `{ authz: {...} }`, `{ slack: {...} }`). */
     config?: Record<string, Record<string, unknown>>;
+    /**
+     * Runs on PostgreSQL instead of the SQLite file: `true` creates a fresh database on {@link TEST_PG_URL} and
+     * drops it on close; a `postgres://` URL uses that database as it is (several harnesses sharing one database
+     * act as replicas; the caller drops it). Unset, `SLACKOPS_TEST_POSTGRES=1` in the environment turns it on for
+     * every harness that does not bring its own `dir` (so a whole suite can be run on PostgreSQL).
+     */
+    postgres?: boolean | string;
   } = {},
 ): Promise<Harness> {
   const slack =
@@ -90,16 +143,25 @@ export async function startHarness(
       userGroups: { sre: { id: 'S0SRE', name: 'Site reliability', users: ['U0CAROL'] } },
     }));
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'slackops-test-'));
+  const usePostgres = opts.postgres ?? (process.env.SLACKOPS_TEST_POSTGRES === '1' && opts.dir === undefined);
+  const pgDb = usePostgres === true ? await createPgDatabase() : undefined;
+  const databaseUrl = pgDb?.url ?? (typeof usePostgres === 'string' ? usePostgres : `sqlite:${join(dir, 'slackops.db')}`);
   const raw: Record<string, Record<string, unknown>> = {
     server: { host: '127.0.0.1', port: 0, publicUrl: 'https://slackops.example.com' },
-    database: { url: `sqlite:${join(dir, 'slackops.db')}` },
+    database: { url: databaseUrl },
     slack: opts.slackEnabled === false ? { enabled: false } : { enabled: true, token: BOT_TOKEN, signingSecret: SIGNING_SECRET, baseUrl: slack.baseUrl },
     logging: { level: 'silent' },
   };
   for (const [k, v] of Object.entries(opts.config ?? {})) raw[k] = { ...(raw[k] ?? {}), ...v };
   const config = parseConfig(raw, {});
-  const service = await createService(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
-  await service.start();
+  let service: Service;
+  try {
+    service = await createService(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+    await service.start();
+  } catch (err) {
+    await pgDb?.drop().catch(() => undefined);
+    throw err;
+  }
   const judgmentMessage = async (channel?: string) => {
     const m = await waitFor('the judgment message', () =>
       slack.messages().find((x) => !x.threadTs && (channel === undefined || x.channel === slack.channelId(channel))),
@@ -125,6 +187,7 @@ export async function startHarness(
     },
     async close() {
       await service.stop();
+      await pgDb?.drop();
       if (!opts.slack) await slack.close();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
