@@ -45,7 +45,22 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   const slack =
     config.slack.enabled && config.slack.token ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger }) : null;
   let dispatcher: NotificationDispatcher | null = null;
-  const engine = new Engine({ store, logger, onPublished: () => dispatcher?.wake() });
+  // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
+  const engine = new Engine({
+    store,
+    logger,
+    onPublished: () => {
+      dispatcher?.wake();
+      store.notifyWork('outbox');
+    },
+  });
+  // The engine calls wake() after a commit that queued messages (trigger, judgment, controls): tell the other
+  // replicas too. Its own loop's wake-ups after handling a message stay local (this replica goes on with the work).
+  const wakeEngine = engine.wake.bind(engine);
+  engine.wake = () => {
+    wakeEngine();
+    store.notifyWork('queue');
+  };
   dispatcher = new NotificationDispatcher({
     store,
     logger,
@@ -60,6 +75,18 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     logger,
   });
   const interactions = slack ? new SlackInteractionProcessor({ store, engine, slack, roles, logger }) : null;
+  let wakeInteractions = (): void => undefined;
+  if (interactions) {
+    // A click recorded on this replica wakes this replica's processor (in record) and, on PostgreSQL, the others.
+    const record = interactions.record.bind(interactions);
+    interactions.record = async (payload) => {
+      const id = await record(payload);
+      if (id !== null) store.notifyWork('interactions');
+      return id;
+    };
+    // Woken when another replica recorded a click.
+    wakeInteractions = () => interactions.wake();
+  }
   const app = buildApp({
     store,
     engine,
@@ -103,6 +130,12 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
         await app.close();
         throw err;
       }
+      // Work another replica committed (PostgreSQL NOTIFY) wakes the matching loop here at once; on SQLite, never called.
+      await store.onWork((kind) => {
+        if (kind === 'queue') wakeEngine();
+        else if (kind === 'outbox') dispatcher!.wake();
+        else wakeInteractions();
+      });
       engine.start();
       dispatcher!.start();
       interactions?.start();

@@ -199,6 +199,13 @@ export class Engine {
     const kind = msg.kind as MessageKind;
     const message = { kind, executionId: msg.executionId, stageId: msg.stageId, payload: msg.payload };
     const handler = HANDLERS[kind];
+    // Keep the lease while the work runs (a slow `execute`), so that no other worker takes the message over.
+    const renew = setInterval(() => {
+      const now = this.clock();
+      this.opts.store.repos.queue
+        .renewLease(msg.id, now + this.leaseMs, now)
+        .catch((err: unknown) => this.opts.logger.warn({ err, kind: msg.kind, executionId: msg.executionId }, 'queue lease renewal failed'));
+    }, Math.max(1, Math.floor(this.leaseMs / 3)));
     try {
       const precomputed = kind === 'RunTask' ? await this.executeOutsideTransaction(msg) : undefined;
       const h = await this.opts.store.transaction(async (tx) => {
@@ -220,6 +227,8 @@ export class Engine {
       this.opts.logger.error({ err, kind: msg.kind, executionId: msg.executionId, attempts: msg.attempts }, 'queue message failed; will retry');
       await this.opts.store.repos.queue.release(msg.id, this.clock() + delay);
       return false;
+    } finally {
+      clearInterval(renew);
     }
   }
 

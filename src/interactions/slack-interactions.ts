@@ -76,6 +76,11 @@ export class SlackInteractionProcessor {
     this.loop.start();
   }
 
+  /** Processes pending clicks now (e.g. another replica recorded one: PostgreSQL NOTIFY). */
+  wake(): void {
+    this.loop.wake();
+  }
+
   async stop(): Promise<void> {
     await this.loop.stop();
   }

@@ -21,15 +21,31 @@ export type { QueueMessage, OutboxItem, SlackMessageRow, SlackInteractionRow } f
 /** Thrown when `database.url` names something this build cannot open. */
 export class StoreError extends Error {}
 
+/** Which loop has new work: the engine's queue, the notification outbox, or recorded Slack interactions. */
+export type WorkKind = 'queue' | 'outbox' | 'interactions';
+const WORK_KINDS: readonly WorkKind[] = ['queue', 'outbox', 'interactions'];
+/** The PostgreSQL channel replicas tell each other about new work on (`NOTIFY slackops_work, '<kind>'`). */
+export const WORK_CHANNEL = 'slackops_work';
+
 export class Store {
   /** Repositories outside any transaction (each call is its own statement). */
   readonly repos: Repositories;
+  private readonly workListeners = new Set<(kind: WorkKind) => void>();
+  /** Kinds whose NOTIFY is queued for the next turn of the event loop (several commits in a row send one). */
+  private readonly pendingNotify = new Set<WorkKind>();
+  /** The dedicated LISTEN connection (PostgreSQL), once asked for by {@link onWork}. */
+  private listener: pg.Client | null = null;
+  private listening: Promise<void> | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   private constructor(
     readonly db: Kysely<Database>,
     readonly description: string,
     /** `sqlite` (one process owns the file) or `postgres` (several replicas may share the database). */
     readonly dialect: Dialect = 'sqlite',
+    /** The connection string, for the LISTEN connection (PostgreSQL only; never shown). */
+    private readonly pgUrl: string | null = null,
   ) {
     this.repos = new Repositories(db, dialect);
   }
@@ -126,7 +142,7 @@ export class Store {
       throw new StoreError(`database.url: cannot connect to PostgreSQL at ${where}: ${describePgError(err, password)}`);
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const store = new Store(db, `postgres://${where}`, 'postgres');
+    const store = new Store(db, `postgres://${where}`, 'postgres', url);
     try {
       await store.migrate();
     } catch (err) {
@@ -176,7 +192,95 @@ export class Store {
     }
   }
 
+  /**
+   * Tells every replica that `kind` has new work (call after the commit that made it). On PostgreSQL this sends
+   * `NOTIFY slackops_work, '<kind>'` (coalesced: calls in the same turn of the event loop send one); the sending
+   * replica hears it too. On SQLite it does nothing: one process owns the database and wakes its loops itself.
+   * Never throws: a lost notification only delays the work until the loops' next poll.
+   */
+  notifyWork(kind: WorkKind): void {
+    if (this.dialect !== 'postgres' || this.closed || this.pendingNotify.has(kind)) return;
+    this.pendingNotify.add(kind);
+    setImmediate(() => {
+      this.pendingNotify.delete(kind);
+      if (this.closed) return;
+      sql`select pg_notify(${WORK_CHANNEL}, ${kind})`.execute(this.db).catch(() => undefined);
+    });
+  }
+
+  /**
+   * Calls `fn` whenever any replica reports new work of a kind ({@link notifyWork}). On PostgreSQL the first call
+   * opens a dedicated connection (not from the pool) that LISTENs on `slackops_work`; when it drops it reconnects
+   * with backoff and then reports every kind once, since notifications sent meanwhile are lost. On SQLite `fn` is
+   * never called. Resolves once the first LISTEN attempt has ended (listening, or retrying in the background).
+   */
+  async onWork(fn: (kind: WorkKind) => void): Promise<void> {
+    this.workListeners.add(fn);
+    if (this.dialect !== 'postgres' || this.closed) return;
+    this.listening ??= this.listen(0, false);
+    await this.listening;
+  }
+
+  private emitWork(kind: WorkKind): void {
+    for (const fn of this.workListeners) {
+      try {
+        fn(kind);
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
+  }
+
+  private async listen(attempt: number, reconnect: boolean): Promise<void> {
+    if (this.closed || !this.pgUrl) return;
+    const client = new pg.Client({ connectionString: this.pgUrl, connectionTimeoutMillis: 10_000 });
+    let connected = false;
+    let dropped = false;
+    const drop = () => {
+      if (dropped) return;
+      dropped = true;
+      if (this.listener === client) this.listener = null;
+      client.end().catch(() => undefined);
+      if (this.closed) return;
+      const next = connected ? 0 : attempt + 1;
+      const delay = Math.min(30_000, 250 * 2 ** Math.min(next, 7));
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        void this.listen(next, true);
+      }, delay);
+      this.reconnectTimer.unref();
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    client.on('notification', (n) => {
+      if (n.channel === WORK_CHANNEL && WORK_KINDS.includes(n.payload as WorkKind)) this.emitWork(n.payload as WorkKind);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${WORK_CHANNEL}`);
+    } catch {
+      drop();
+      return;
+    }
+    if (dropped) return;
+    if (this.closed) {
+      dropped = true;
+      await client.end().catch(() => undefined);
+      return;
+    }
+    connected = true;
+    this.listener = client;
+    if (reconnect) for (const kind of WORK_KINDS) this.emitWork(kind);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+    this.workListeners.clear();
     await this.db.destroy();
   }
 }

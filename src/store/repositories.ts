@@ -267,6 +267,14 @@ export class QueueRepository {
     await this.db.deleteFrom('queue').where('id', '=', id).execute();
   }
 
+  /**
+   * Extends the lease of a message still being handled to `until` (epoch ms). Only a live lease is extended: a
+   * message acked or released meanwhile (lease cleared) is left alone, so a late renewal cannot hold up its retry.
+   */
+  async renewLease(id: number, until: number, now: number): Promise<void> {
+    await this.db.updateTable('queue').set({ lease_until: until }).where('id', '=', id).where('lease_until', '>=', now).execute();
+  }
+
   /** Gives a message back to be retried at `deliverAt`. */
   async release(id: number, deliverAt: number): Promise<void> {
     await this.db.updateTable('queue').set({ lease_until: null, deliver_at: deliverAt }).where('id', '=', id).execute();
