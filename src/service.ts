@@ -53,14 +53,9 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       dispatcher?.wake();
       store.notifyWork('outbox');
     },
+    // Work queued by a trigger, judgment or control: the other replicas hear of it too.
+    onQueued: () => store.notifyWork('queue'),
   });
-  // The engine calls wake() after a commit that queued messages (trigger, judgment, controls): tell the other
-  // replicas too. Its own loop's wake-ups after handling a message stay local (this replica goes on with the work).
-  const wakeEngine = engine.wake.bind(engine);
-  engine.wake = () => {
-    wakeEngine();
-    store.notifyWork('queue');
-  };
   dispatcher = new NotificationDispatcher({
     store,
     logger,
@@ -74,19 +69,10 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     cacheMs: config.authz.userGroupCacheMs,
     logger,
   });
-  const interactions = slack ? new SlackInteractionProcessor({ store, engine, slack, roles, logger }) : null;
-  let wakeInteractions = (): void => undefined;
-  if (interactions) {
-    // A click recorded on this replica wakes this replica's processor (in record) and, on PostgreSQL, the others.
-    const record = interactions.record.bind(interactions);
-    interactions.record = async (payload) => {
-      const id = await record(payload);
-      if (id !== null) store.notifyWork('interactions');
-      return id;
-    };
-    // Woken when another replica recorded a click.
-    wakeInteractions = () => interactions.wake();
-  }
+  // A click recorded on this replica wakes this replica's processor and, on PostgreSQL, the others.
+  const interactions = slack
+    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, onRecorded: () => store.notifyWork('interactions') })
+    : null;
   const app = buildApp({
     store,
     engine,
@@ -132,9 +118,9 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       }
       // Work another replica committed (PostgreSQL NOTIFY) wakes the matching loop here at once; on SQLite, never called.
       await store.onWork((kind) => {
-        if (kind === 'queue') wakeEngine();
+        if (kind === 'queue') engine.wakeLocal();
         else if (kind === 'outbox') dispatcher!.wake();
-        else wakeInteractions();
+        else interactions?.wake();
       });
       engine.start();
       dispatcher!.start();

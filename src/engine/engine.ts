@@ -39,6 +39,11 @@ export interface EngineOptions {
   clock?: () => number;
   /** How long a claimed message is held before another worker may take it (ms). Default 60 s. */
   leaseMs?: number;
+  /**
+   * Called after a commit outside the engine's own loop queued work (trigger, judgment, cancel, controls, cron):
+   * tells other replicas (PostgreSQL NOTIFY). Not called for the loop's own follow-up work.
+   */
+  onQueued?: () => void;
 }
 
 /** What a caller passes to start an execution (Gate's trigger body). */
@@ -87,7 +92,14 @@ export class Engine {
     await Promise.allSettled([...this.inflight]);
   }
 
+  /** Work was queued from outside the loop: run it now here and, through `onQueued`, on other replicas. */
   wake(): void {
+    this.loop.wake();
+    this.opts.onQueued?.();
+  }
+
+  /** Work was queued by another replica (it told us): run it now here only. */
+  wakeLocal(): void {
     this.loop.wake();
   }
 

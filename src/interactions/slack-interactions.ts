@@ -32,6 +32,8 @@ export interface SlackInteractionOptions {
   slack: SlackApi;
   roles: RoleResolver;
   logger: Logger;
+  /** Called after a new click was recorded (tells other replicas: PostgreSQL NOTIFY). */
+  onRecorded?: () => void;
   /** How long a users.info answer is trusted (ms). Default 1 hour. */
   userCacheTtlMs?: number;
   clock?: () => number;
@@ -58,8 +60,6 @@ export type ClickResult =
 export class SlackInteractionProcessor {
   private readonly loop: WorkLoop;
   private readonly clock: () => number;
-  /** The interaction being processed (one at a time). */
-  private current: number | null = null;
 
   constructor(private readonly opts: SlackInteractionOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -92,6 +92,7 @@ export class SlackInteractionProcessor {
   async record(payload: Record<string, unknown>): Promise<number | null> {
     const id = await this.opts.store.repos.slackInteractions.record(payload, this.clock());
     this.loop.wake();
+    if (id !== null) this.opts.onRecorded?.();
     return id;
   }
 
@@ -121,7 +122,6 @@ export class SlackInteractionProcessor {
 
   /** Processes one interaction. Throws only for failures worth retrying (database errors). */
   async process(payload: Record<string, unknown>, interactionId?: number): Promise<ClickResult> {
-    this.current = interactionId ?? null;
     let parsed: JudgmentClick | RejectSubmission;
     try {
       const p = parseInteraction(payload);
@@ -143,7 +143,7 @@ export class SlackInteractionProcessor {
     const base = { executionId: execution.id, stageId: stage.id, user, roles, via: 'slack' as const, slackUserId: parsed.slackUserId, identityVerified: verified };
 
     if (parsed.kind === 'reject_reason') {
-      return this.decide({ ...base, judgmentStatus: 'stop', judgmentInput: null, reason: parsed.reason }, reply);
+      return this.decide({ ...base, judgmentStatus: 'stop', judgmentInput: null, reason: parsed.reason }, reply, interactionId ?? null);
     }
     const click = parsed;
     let judgmentInput: string | null = null;
@@ -187,12 +187,11 @@ export class SlackInteractionProcessor {
         }
       }
     }
-    return this.decide(req, reply);
+    return this.decide(req, reply, interactionId ?? null);
   }
 
-  private async decide(req: JudgmentRequest, reply: Reply): Promise<ClickResult> {
+  private async decide(req: JudgmentRequest, reply: Reply, id: number | null): Promise<ClickResult> {
     const user = req.user;
-    const id = this.current;
     try {
       // The click is marked processed in the judgment's own transaction: after a crash it is not judged again.
       const outcome = await this.opts.engine.judge(req, async (tx, o) => {
