@@ -110,7 +110,7 @@ export class ServiceMetrics {
     });
     this.databaseUp = new Gauge({
       name: `${METRIC_PREFIX}database_up`,
-      help: 'Whether the database answered the queries of this scrape (1) or not (0: the cluster-wide gauges are then absent).',
+      help: 'Whether the database answered the queries of this scrape (1) or not (0: the cluster-wide gauges are then absent or NaN).',
       registers,
     });
     this.stageDuration = new Histogram({
@@ -150,8 +150,9 @@ export class ServiceMetrics {
 
   /**
    * Reads the cluster-wide gauges from the database, then renders every metric in the Prometheus text format.
-   * A database that does not answer sets `slackops_database_up 0` and leaves the database gauges out; the
-   * per-replica metrics are still served. Never throws for the database.
+   * A database that does not answer sets `slackops_database_up 0`, leaves the labelled database gauges out and
+   * sets the unlabelled ones to NaN (unknown); the per-replica metrics are still served. Never throws for the
+   * database.
    */
   async scrape(): Promise<string> {
     const now = this.clock();
@@ -167,7 +168,11 @@ export class ServiceMetrics {
     this.outboxDepth.reset();
     this.queueLag.reset();
     this.databaseUp.set(g ? 1 : 0);
-    if (g) {
+    if (!g) {
+      // Unknown, not 0: a gauge without labels cannot be left out, so it says NaN (labelled ones are left out).
+      this.outboxDepth.set(Number.NaN);
+      this.queueLag.set(Number.NaN);
+    } else {
       const applications = new Set(g.executions.map((e) => e.application));
       // Every status of a known application is shown, 0 included, so "RUNNING went to 0" is a value, not a gap.
       for (const application of applications) for (const status of EXECUTION_STATUSES) this.executions.set({ application, status }, 0);

@@ -165,6 +165,20 @@ describe('GET /metrics', () => {
     expect(value(later, 'slackops_queue_lag_seconds')).toBeGreaterThanOrEqual(1);
   });
 
+  it('still answers when the database does not: database_up 0, the per-replica metrics kept, the database gauges unknown', async () => {
+    const h = await harness({ slackEnabled: false });
+    expect(value((await scrape(h)).samples, 'slackops_database_up')).toBe(1);
+    await h.service.engine.stop();
+    await h.service.store.db.destroy(); // the database goes away under the service
+    const { samples } = await scrape(h);
+    expect(value(samples, 'slackops_database_up')).toBe(0);
+    // Unknown is not 0: labelled gauges are left out, unlabelled ones say NaN.
+    expect(samples.filter((s) => s.name === 'slackops_queue_depth' || s.name === 'slackops_executions')).toEqual([]);
+    expect(value(samples, 'slackops_outbox_depth')).toBeNaN();
+    expect(value(samples, 'slackops_queue_lag_seconds')).toBeNaN();
+    expect(value(samples, 'slackops_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
   it('scrapes on PostgreSQL', async (ctx) => {
     const why = await postgresUnavailable();
     if (why) ctx.skip(why);
