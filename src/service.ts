@@ -17,6 +17,7 @@ import { RoleResolver } from './interactions/roles.js';
 import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.js';
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
+import { ServiceMetrics } from './metrics/index.js';
 
 export interface Service {
   config: Config;
@@ -24,6 +25,8 @@ export interface Service {
   engine: Engine;
   app: FastifyInstance;
   logger: Logger;
+  /** This instance's metrics (its own prom-client registry), served at `GET /metrics`. */
+  metrics: ServiceMetrics;
   /** The address the server listens on, e.g. http://127.0.0.1:8084 (after `start`). */
   url: string;
   start(): Promise<void>;
@@ -42,8 +45,11 @@ export function createLogger(level: Config['logging']['level'], destination?: pi
 export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
   const logger = opts.logger ?? createLogger(config.logging.level);
   const store = await Store.open(config.database.url);
+  const metrics = new ServiceMetrics({ store });
   const slack =
-    config.slack.enabled && config.slack.token ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger }) : null;
+    config.slack.enabled && config.slack.token
+      ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, onCall: metrics.slackCall })
+      : null;
   let dispatcher: NotificationDispatcher | null = null;
   // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
   const engine = new Engine({
@@ -55,6 +61,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     },
     // Work queued by a trigger, judgment or control: the other replicas hear of it too.
     onQueued: () => store.notifyWork('queue'),
+    observer: metrics.engineObserver,
   });
   dispatcher = new NotificationDispatcher({
     store,
@@ -81,6 +88,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     // With Socket Mode, interactions arrive over the WebSocket; the HTTP callback stays off unless a signing secret is set.
     signingSecret: config.slack.enabled ? config.slack.signingSecret : null,
     interactions,
+    metrics,
   });
   const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;
@@ -90,6 +98,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     engine,
     app,
     logger,
+    metrics,
     url: '',
     async start() {
       service.url = await app.listen({ host: config.server.host, port: config.server.port });

@@ -14,6 +14,9 @@ import { slackRoutes } from './routes/slack.js';
 import { healthRoutes } from './routes/health.js';
 import { uiRoutes } from './routes/ui.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { installRequestLogIds } from './request-log-ids.js';
+import type { ServiceMetrics } from '../metrics/index.js';
 
 export interface AppDeps {
   store: Store;
@@ -24,6 +27,8 @@ export interface AppDeps {
   roles: RoleResolver;
   /** Largest request body accepted, bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** The service's metrics: served at `GET /metrics` (absent: no such route). */
+  metrics?: ServiceMetrics;
 }
 
 /** Deepest JSON nesting accepted in a request body (pipeline configs are a handful of levels deep). */
@@ -66,6 +71,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return reply.code(400).send(errorBody(400, `body: nested deeper than ${MAX_JSON_DEPTH} levels`));
     }
   });
+  installRequestLogIds(app);
+  if (deps.metrics) metricsRoutes(app, { metrics: deps.metrics });
   healthRoutes(app, deps);
   uiRoutes(app);
   pipelineRoutes(app, deps);

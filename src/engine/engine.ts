@@ -26,6 +26,8 @@ import {
   skipRemainingWaitInTransaction,
 } from './handlers/controls.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import type { ExecutionStatus } from '../model/status.js';
+import { executionLogFields, stageLogFields, stageOfExecutionLogFields } from './log-fields.js';
 
 /** Queue messages handled at once (slow tasks included). */
 const MAX_IN_FLIGHT = 16;
@@ -44,6 +46,19 @@ export interface EngineOptions {
    * tells other replicas (PostgreSQL NOTIFY). Not called for the loop's own follow-up work.
    */
   onQueued?: () => void;
+  /** Told what happened after each commit (metrics). Never throws into the engine: failures are logged. */
+  observer?: EngineObserver;
+}
+
+/**
+ * What the engine reports after a transaction committed (for metrics). Called once per change that committed: a
+ * handler run again after a crash finds the stage already complete and reports nothing twice. Durations in ms.
+ */
+export interface EngineObserver {
+  /** A stage reached a completed status; `durationMs` from its `startTime` to its `endTime` (absent when it never started). */
+  stageCompleted?(e: { stageType: string; status: ExecutionStatus; durationMs: number | null }): void;
+  /** A manual judgment was decided; `waitMs` from the stage's `startTime` to the decision. */
+  judgmentDecided?(e: { judgmentStatus: 'continue' | 'stop'; waitMs: number }): void;
 }
 
 /** What a caller passes to start an execution (Gate's trigger body). */
@@ -63,15 +78,18 @@ export class Engine {
   private readonly inflight = new Set<Promise<void>>();
   /** Aborts in-flight `execute` calls when the engine stops. */
   private readonly abort = new AbortController();
+  /** The engine's logger: every line about an execution is written through a child carrying its ids. */
+  private readonly log: Logger;
 
   constructor(private readonly opts: EngineOptions) {
     this.clock = opts.clock ?? Date.now;
+    this.log = opts.logger.child({ component: 'engine' });
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.loop = new WorkLoop({
       tick: () => this.tick(),
       nextDueAt: () => opts.store.repos.queue.nextDueAt(this.clock()),
       maxSleepMs: 1_000,
-      onError: (err) => opts.logger.error({ err }, 'engine loop error'),
+      onError: (err) => this.log.error({ err }, 'engine loop error'),
       now: this.clock,
     });
   }
@@ -121,6 +139,7 @@ export class Engine {
       await tx.executions.insert(execution, now);
       await tx.queue.push({ kind: 'StartExecution', executionId: execution.id }, now, now);
     });
+    this.log.info({ ...executionLogFields(execution), triggerType: trigger.type, user: trigger.user }, 'execution triggered');
     this.wake();
     return execution;
   }
@@ -141,6 +160,7 @@ export class Engine {
       await tx.executions.update(execution, now);
       await tx.queue.push({ kind: 'CancelExecution', executionId }, now, now);
     });
+    this.log.info({ executionId, user }, 'execution cancel requested');
     this.wake();
   }
 
@@ -157,6 +177,10 @@ export class Engine {
       if (inSameTransaction) await inSameTransaction(tx, o);
       return o;
     });
+    const stage = findStage(outcome.execution, req.stageId);
+    const ids = { ...executionLogFields(outcome.execution), ...(stage ? stageLogFields(stage) : { stageId: req.stageId }) };
+    this.log.info({ ...ids, judgmentStatus: req.judgmentStatus, via: req.via, user: req.user, outcome: outcome.outcome }, 'judgment attempt');
+    this.afterCommit(h);
     if (h.pushed) this.wake();
     if (h.published) this.opts.onPublished?.();
     return outcome;
@@ -211,12 +235,14 @@ export class Engine {
     const kind = msg.kind as MessageKind;
     const message = { kind, executionId: msg.executionId, stageId: msg.stageId, payload: msg.payload };
     const handler = HANDLERS[kind];
+    const log = this.log.child({ executionId: msg.executionId, ...(msg.stageId ? { stageId: msg.stageId } : {}), kind: msg.kind });
+    const startedAt = this.clock();
     // Keep the lease while the work runs (a slow `execute`), so that no other worker takes the message over.
     const renew = setInterval(() => {
       const now = this.clock();
       this.opts.store.repos.queue
         .renewLease(msg.id, now + this.leaseMs, now)
-        .catch((err: unknown) => this.opts.logger.warn({ err, kind: msg.kind, executionId: msg.executionId }, 'queue lease renewal failed'));
+        .catch((err: unknown) => log.warn({ err }, 'queue lease renewal failed'));
     }, Math.max(1, Math.floor(this.leaseMs / 3)));
     try {
       const precomputed = kind === 'RunTask' ? await this.executeOutsideTransaction(msg) : undefined;
@@ -224,23 +250,77 @@ export class Engine {
         const ctx = new HandlerContext(tx, this.clock());
         if (kind === 'RunTask') await runTask(ctx, message, precomputed);
         else if (handler) await handler(ctx, message);
-        else this.opts.logger.error({ kind: msg.kind }, 'unknown queue message kind; dropped');
+        else log.error('unknown queue message kind; dropped');
         await tx.queue.ack(msg.id);
         return ctx;
       });
+      log.debug({ attempts: msg.attempts, durationMs: this.clock() - startedAt }, 'queue message handled');
+      this.afterCommit(h);
       return h.published;
     } catch (err) {
       if (err instanceof NotFoundError) {
-        this.opts.logger.warn({ msg: msg.kind, executionId: msg.executionId }, 'queue message for a missing execution; dropped');
+        log.warn('queue message for a missing execution; dropped');
         await this.opts.store.repos.queue.ack(msg.id);
         return false;
       }
       const delay = Math.min(60_000, 250 * 2 ** Math.min(msg.attempts, 8));
-      this.opts.logger.error({ err, kind: msg.kind, executionId: msg.executionId, attempts: msg.attempts }, 'queue message failed; will retry');
+      log.error({ err, attempts: msg.attempts, retryInMs: delay }, 'queue message failed; will retry');
       await this.opts.store.repos.queue.release(msg.id, this.clock() + delay);
       return false;
     } finally {
       clearInterval(renew);
+    }
+  }
+
+  /**
+   * After a commit: one log line per lifecycle change the transaction made (execution started/completed, stage
+   * started/completed, judgment awaiting/decided), each with the execution's and stage's ids, and the observer's
+   * metrics.
+   */
+  private afterCommit(h: HandlerContext): void {
+    const log = this.log;
+    try {
+      const observer = this.opts.observer;
+      for (const { execution, stage } of h.completedStages()) {
+        const durationMs = stage.startTime !== null && stage.endTime !== null ? stage.endTime - stage.startTime : null;
+        log.info({ ...stageOfExecutionLogFields(execution, stage), status: stage.status, durationMs }, 'stage completed');
+        observer?.stageCompleted?.({ stageType: stage.type, status: stage.status, durationMs });
+      }
+      for (const e of h.events) {
+        const execution = h.executionSeen(e.executionId);
+        const stage = execution && 'stageId' in e ? findStage(execution, e.stageId) : undefined;
+        const ids = {
+          ...(execution ? executionLogFields(execution) : { executionId: e.executionId }),
+          ...(stage ? stageLogFields(stage) : 'stageId' in e ? { stageId: e.stageId } : {}),
+        };
+        switch (e.type) {
+          case 'execution.starting':
+            log.info(ids, 'execution started');
+            break;
+          case 'execution.completed':
+            log.info({ ...ids, status: e.status }, 'execution completed');
+            break;
+          case 'stage.starting':
+            log.info(ids, 'stage started');
+            break;
+          case 'judgment.awaiting':
+            log.info(ids, 'awaiting judgment');
+            break;
+          case 'judgment.decided': {
+            const waitMs = stage?.startTime != null ? h.now - stage.startTime : null;
+            log.info({ ...ids, judgmentStatus: e.judgmentStatus, waitMs }, 'judgment decided');
+            if (waitMs !== null) observer?.judgmentDecided?.({ judgmentStatus: e.judgmentStatus, waitMs });
+            break;
+          }
+          case 'judgment.ended':
+            log.info({ ...ids, status: e.status }, 'judgment ended without a decision');
+            break;
+          default:
+            log.debug({ ...ids, event: e.type }, 'event published');
+        }
+      }
+    } catch (err) {
+      log.warn({ err }, 'could not report a committed change');
     }
   }
 
@@ -304,6 +384,7 @@ export class Engine {
       h = new HandlerContext(tx, this.clock());
       return fn(h);
     });
+    this.afterCommit(h);
     if (h.pushed) this.wake();
     if (h.published) this.opts.onPublished?.();
     return out;

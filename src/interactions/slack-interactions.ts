@@ -45,7 +45,12 @@ interface Reply {
   slackUserId: string;
   channelId: string | null;
   responseUrl: string | null;
+  /** The execution and stage the click is about, for log lines (when known). */
+  ids?: ClickLogFields;
 }
+
+/** Log fields of a click: the execution and stage its button or dialog names (engine/log-fields.ts names). */
+type ClickLogFields = { executionId?: string; stageId?: string };
 
 export type ClickResult =
   | { result: 'accepted'; user: string }
@@ -60,14 +65,17 @@ export type ClickResult =
 export class SlackInteractionProcessor {
   private readonly loop: WorkLoop;
   private readonly clock: () => number;
+  /** Lines about a click carry its `executionId` and `stageId` when the payload names them. */
+  private readonly log: Logger;
 
   constructor(private readonly opts: SlackInteractionOptions) {
     this.clock = opts.clock ?? Date.now;
+    this.log = opts.logger.child({ component: 'interactions' });
     this.loop = new WorkLoop({
       tick: () => this.tick(),
       nextDueAt: async () => null,
       maxSleepMs: 2_000,
-      onError: (err) => opts.logger.error({ err }, 'slack interaction loop error'),
+      onError: (err) => this.log.error({ err }, 'slack interaction loop error'),
       now: this.clock,
     });
   }
@@ -104,17 +112,18 @@ export class SlackInteractionProcessor {
 
   private async processRow(row: SlackInteractionRow): Promise<void> {
     const repo = this.opts.store.repos.slackInteractions;
+    const log = this.log.child({ interaction: row.id, ...clickLogFields(row.payload) });
     try {
       const result = await this.process(row.payload, row.id);
       await repo.finish(row.id, 'done', result, this.clock());
-      this.opts.logger.info({ interaction: row.id, ...result }, 'slack click processed');
+      log.info(result, 'slack click processed');
     } catch (err) {
       if (row.attempts >= 5) {
-        this.opts.logger.error({ err, interaction: row.id }, 'slack click could not be processed; giving up');
+        log.error({ err }, 'slack click could not be processed; giving up');
         await repo.finish(row.id, 'failed', { error: (err as Error).message }, this.clock());
         await this.tellRaw(row.payload, `Your click could not be processed (${(err as Error).message}); nothing changed. Please try again.`);
       } else {
-        this.opts.logger.warn({ err, interaction: row.id, attempts: row.attempts }, 'slack click processing failed; will retry');
+        log.warn({ err, attempts: row.attempts }, 'slack click processing failed; will retry');
         await repo.retryLater(row.id, this.clock() + 1_000 * 2 ** row.attempts);
       }
     }
@@ -131,9 +140,10 @@ export class SlackInteractionProcessor {
       if (err instanceof SlackPayloadError) return { result: 'ignored', reason: err.message };
       throw err;
     }
-    const { user, verified } = await this.identify(parsed.slackUserId, parsed.slackUserName);
+    const ids: ClickLogFields = { executionId: parsed.executionId, stageId: parsed.stageId };
+    const { user, verified } = await this.identify(parsed.slackUserId, parsed.slackUserName, ids);
     const roles = verified ? await this.opts.roles.rolesFor(user, parsed.slackUserId) : await this.opts.roles.rolesFor('', parsed.slackUserId);
-    const reply: Reply = { slackUserId: parsed.slackUserId, channelId: parsed.channelId, responseUrl: parsed.kind === 'judgment' ? parsed.responseUrl : null };
+    const reply: Reply = { slackUserId: parsed.slackUserId, channelId: parsed.channelId, responseUrl: parsed.kind === 'judgment' ? parsed.responseUrl : null, ids };
     const execution = await this.opts.store.repos.executions.get(parsed.executionId);
     const stage = execution ? findStage(execution, parsed.stageId) : undefined;
     if (!execution || !stage) {
@@ -181,7 +191,7 @@ export class SlackInteractionProcessor {
           const why = err instanceof SlackApiError ? err.code : (err as Error).message;
           // Already used: this click opened the dialog before a restart; it is open, nothing to say.
           if (why === 'exchanged_trigger_id') return { result: 'modal_opened', user };
-          this.opts.logger.warn({ err: why }, 'could not open the reject-reason dialog');
+          this.log.warn({ ...ids, err: why }, 'could not open the reject-reason dialog');
           await this.tell(reply, `Could not open the rejection dialog (${why}); nothing changed. Click Reject again.`);
           return { result: 'rejected', user, reason: `views.open failed: ${why}` };
         }
@@ -235,8 +245,9 @@ export class SlackInteractionProcessor {
    * `userCacheTtlMs`; when Slack cannot be asked, the cached answer of any age, else the Slack user name (never
    * empty). `verified` is false when no email is known: rules that need one (preventSelfApproval) then refuse, and
    * approvals are told apart by Slack user id, so a name and an email of one person never count twice.
+   * @param logFields added to the warning logged when users.info fails (the click's executionId and stageId).
    */
-  async identify(slackUserId: string, slackUserName: string): Promise<{ user: string; verified: boolean }> {
+  async identify(slackUserId: string, slackUserName: string, logFields: ClickLogFields = {}): Promise<{ user: string; verified: boolean }> {
     const users = this.opts.store.repos.slackUsers;
     const ttl = this.opts.userCacheTtlMs ?? 3_600_000;
     const cached = await users.get(slackUserId);
@@ -247,7 +258,7 @@ export class SlackInteractionProcessor {
       await users.put({ userId: slackUserId, name: info.name || slackUserName, email: info.email }, this.clock());
       return from(info.email, info.name || slackUserName || slackUserId);
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message, slackUserId }, 'users.info failed; judging with the cached identity or the Slack user name');
+      this.log.warn({ ...logFields, err: (err as Error).message, slackUserId }, 'users.info failed; judging with the cached identity or the Slack user name');
       return from(cached?.email, cached?.name ?? (slackUserName || slackUserId));
     }
   }
@@ -258,7 +269,7 @@ export class SlackInteractionProcessor {
     const channel = payload.channel as { id?: unknown } | undefined;
     const responseUrl = typeof payload.response_url === 'string' ? payload.response_url : null;
     if (typeof user?.id !== 'string') return;
-    await this.tell({ slackUserId: user.id, channelId: typeof channel?.id === 'string' ? channel.id : null, responseUrl }, text);
+    await this.tell({ slackUserId: user.id, channelId: typeof channel?.id === 'string' ? channel.id : null, responseUrl, ids: clickLogFields(payload) }, text);
   }
 
   /** Best-effort ephemeral reply to the clicker: response_url when Slack gave one, else chat.postEphemeral. */
@@ -267,7 +278,17 @@ export class SlackInteractionProcessor {
       if (to.responseUrl) await this.opts.slack.respond(to.responseUrl, { text, response_type: 'ephemeral', replace_original: false });
       else if (to.channelId) await this.opts.slack.postEphemeral(to.channelId, to.slackUserId, text, undefined);
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message, slackUserId: to.slackUserId }, 'could not send ephemeral reply');
+      this.log.warn({ ...to.ids, err: (err as Error).message, slackUserId: to.slackUserId }, 'could not send ephemeral reply');
     }
+  }
+}
+
+/** The execution and stage a recorded payload names, for log lines; empty when it names none or cannot be parsed. */
+function clickLogFields(payload: Record<string, unknown>): ClickLogFields {
+  try {
+    const p = parseInteraction(payload);
+    return p.kind === 'ignored' ? {} : { executionId: p.executionId, stageId: p.stageId };
+  } catch {
+    return {};
   }
 }

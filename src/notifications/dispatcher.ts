@@ -38,17 +38,34 @@ export function backoffMs(attempts: number): number {
   return Math.min(300_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 9)));
 }
 
+/**
+ * Log fields of an outbox item: the execution and stage it is about (domain events and deliveries both carry
+ * `executionId`, and `stageId` when stage-scoped; see engine/log-fields.ts for the names), its `kind` and `outboxId`.
+ */
+export function outboxItemLogFields(item: OutboxItem): { kind: string; outboxId: number; executionId?: string; stageId?: string } {
+  const p = item.payload as { executionId?: unknown; stageId?: unknown };
+  return {
+    kind: item.kind,
+    outboxId: item.id,
+    ...(typeof p.executionId === 'string' ? { executionId: p.executionId } : {}),
+    ...(typeof p.stageId === 'string' && p.stageId !== '' ? { stageId: p.stageId } : {}),
+  };
+}
+
 export class NotificationDispatcher {
   private readonly loop: WorkLoop;
   private readonly clock: () => number;
+  /** Every line about an item goes through a child carrying {@link outboxItemLogFields}. */
+  private readonly log: Logger;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.clock = opts.clock ?? Date.now;
+    this.log = opts.logger.child({ component: 'notifications' });
     this.loop = new WorkLoop({
       tick: () => this.tick(),
       nextDueAt: () => opts.store.repos.outbox.nextDueAt(this.clock()),
       maxSleepMs: 1_000,
-      onError: (err) => opts.logger.error({ err }, 'notification loop error'),
+      onError: (err) => this.log.error({ err }, 'notification loop error'),
       now: this.clock,
     });
   }
@@ -73,9 +90,11 @@ export class NotificationDispatcher {
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
-    const { store, logger } = this.opts;
+    const { store } = this.opts;
+    const log = this.log.child(outboxItemLogFields(item));
     if (item.kind === EVENT_OUTBOX_KIND) {
-      await this.fanOut(item);
+      const added = await this.fanOut(item);
+      log.debug({ event: (item.payload as { type?: unknown }).type, deliveries: added }, 'event fanned out');
       return;
     }
     const handler = this.opts.handlers[item.kind];
@@ -97,19 +116,21 @@ export class NotificationDispatcher {
     switch (result.result) {
       case 'delivered':
         await store.repos.outbox.markDelivered(item.id, now);
+        log.debug({ attempts: item.attempts }, 'notification delivered');
         break;
       case 'retry':
-        if (!result.quiet) logger.warn({ kind: item.kind, key: item.dedupeKey, attempts: item.attempts, error: result.error }, 'notification delivery will be retried');
+        if (!result.quiet) log.warn({ key: item.dedupeKey, attempts: item.attempts, retryInMs: result.afterMs, error: result.error }, 'notification delivery will be retried');
         await store.repos.outbox.retryLater(item.id, now + result.afterMs, result.quiet ? null : result.error);
         break;
       case 'failed':
-        logger.error({ kind: item.kind, key: item.dedupeKey, error: result.error }, 'notification delivery failed');
+        log.error({ key: item.dedupeKey, attempts: item.attempts, error: result.error }, 'notification delivery failed');
         await store.repos.outbox.markFailed(item.id, result.error, now);
         break;
     }
   }
 
-  private async fanOut(item: OutboxItem): Promise<void> {
+  /** Turns an event into its deliveries; returns how many were added. */
+  private async fanOut(item: OutboxItem): Promise<number> {
     const event = item.payload as unknown as DomainEvent;
     const now = this.clock();
     const added = await this.opts.store.transaction(async (tx) => {
@@ -121,5 +142,6 @@ export class NotificationDispatcher {
       return deliveries.length;
     });
     if (added > 0) this.wake();
+    return added;
   }
 }

@@ -93,6 +93,13 @@ export interface SlackAuthInfo {
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
+ * Told of every Web API call once it has ended (metrics): `method` is the Web API method or `response_url`; `error`
+ * is `ok` or the {@link SlackApiError} code (Slack's error string such as `channel_not_found`, `ratelimited`,
+ * `http_<status>`, `request_error`, `invalid_response`). Never given the token, arguments or the response URL.
+ */
+export type SlackCallHook = (call: { method: string; error: string }) => void;
+
+/**
  * The Slack Web API as SlackOps uses it. One instance per bot token; safe to share. Every method makes exactly
  * one HTTP request (no retries) and rejects only with {@link SlackApiError}.
  */
@@ -102,6 +109,7 @@ export class SlackApi {
   private readonly token: string;
   private readonly baseOrigin: string;
   private readonly logger: SlackApiLogger | undefined;
+  private readonly onCall: SlackCallHook | undefined;
 
   /**
    * @param opts.token the bot token (`xoxb-…`), sent as `Authorization: Bearer`.
@@ -109,12 +117,15 @@ export class SlackApi {
    *   `${baseUrl}/api/<method>` (WebClient's `slackApiUrl`).
    * @param opts.timeoutMs per-request timeout in ms (default 10,000); a timeout is a retryable `request_error`.
    * @param opts.logger pino-compatible logger for WebClient's warnings (debug for its chatter); none → silent.
+   * @param opts.onCall told of each call's method and outcome once it ended (see {@link SlackCallHook}); its
+   *   failures are ignored.
    */
-  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined }) {
+  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined; onCall?: SlackCallHook | undefined }) {
     this.baseOrigin = new URL(opts.baseUrl).origin;
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = opts.logger;
+    this.onCall = opts.onCall;
     this.client = new WebClient(opts.token, {
       slackApiUrl: `${opts.baseUrl.replace(/\/+$/, '')}/api/`,
       retryConfig: { retries: 0 },
@@ -202,6 +213,16 @@ export class SlackApi {
     responseUrl: string,
     body: { text: string; response_type?: 'ephemeral'; replace_original?: boolean },
   ): Promise<void> {
+    try {
+      await this.respondOnce(responseUrl, body);
+      this.report('response_url', 'ok');
+    } catch (err) {
+      this.report('response_url', err instanceof SlackApiError ? err.code : 'request_error');
+      throw err;
+    }
+  }
+
+  private async respondOnce(responseUrl: string, body: { text: string; response_type?: 'ephemeral'; replace_original?: boolean }): Promise<void> {
     const method = 'response_url';
     if (!this.isSlackResponseUrl(responseUrl)) {
       throw new SlackApiError(method, 'untrusted_response_url', false, null, 'response_url is not a Slack URL; not posting to it');
@@ -337,11 +358,22 @@ export class SlackApi {
   private async call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
     try {
       const res = (await this.client.apiCall(method, args)) as unknown;
+      this.report(method, 'ok');
       return isRecord(res) ? res : {};
     } catch (err) {
       const mapped = toSlackApiError(method, err, this.token);
+      this.report(method, mapped.code);
       this.logger?.debug({ method, code: mapped.code, retryable: mapped.retryable }, 'Slack call failed');
       throw mapped;
+    }
+  }
+
+  /** Tells the `onCall` hook; a failing hook never fails the call. */
+  private report(method: string, error: string): void {
+    try {
+      this.onCall?.({ method, error });
+    } catch {
+      /* metrics must not break Slack calls */
     }
   }
 }
