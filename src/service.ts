@@ -17,6 +17,7 @@ import { RoleResolver } from './interactions/roles.js';
 import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.js';
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
+import { assertBindAllowed } from './auth/bind.js';
 
 export interface Service {
   config: Config;
@@ -37,13 +38,15 @@ export function createLogger(level: Config['logging']['level'], destination?: pi
 
 /**
  * Opens the database and wires everything; nothing runs until `start()`.
- * @throws StoreError when the database cannot be opened.
+ * @throws StoreError when the database cannot be opened; BindRefusedError when `server.host` is not loopback and
+ *   nobody would have to authenticate (see `assertBindAllowed`).
  */
 export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
+  assertBindAllowed(config);
   const logger = opts.logger ?? createLogger(config.logging.level);
   const store = await Store.open(config.database.url);
   const slack =
-    config.slack.enabled && config.slack.token ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger }) : null;
+    config.slack.enabled && config.slack.token ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, responseUrlHosts: config.slack.responseUrlHosts }) : null;
   let dispatcher: NotificationDispatcher | null = null;
   // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
   const engine = new Engine({
@@ -81,6 +84,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     // With Socket Mode, interactions arrive over the WebSocket; the HTTP callback stays off unless a signing secret is set.
     signingSecret: config.slack.enabled ? config.slack.signingSecret : null,
     interactions,
+    auth: config.auth,
   });
   const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;

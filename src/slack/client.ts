@@ -101,6 +101,7 @@ export class SlackApi {
   private readonly timeoutMs: number;
   private readonly token: string;
   private readonly baseOrigin: string;
+  private readonly responseUrlHosts: readonly string[];
   private readonly logger: SlackApiLogger | undefined;
 
   /**
@@ -109,9 +110,12 @@ export class SlackApi {
    *   `${baseUrl}/api/<method>` (WebClient's `slackApiUrl`).
    * @param opts.timeoutMs per-request timeout in ms (default 10,000); a timeout is a retryable `request_error`.
    * @param opts.logger pino-compatible logger for WebClient's warnings (debug for its chatter); none → silent.
+   * @param opts.responseUrlHosts hosts a `response_url` may point at (`slack.responseUrlHosts`; exact names or
+   *   `*.suffix`); default `['hooks.slack.com']`, where Slack's response URLs live.
    */
-  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined }) {
+  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined; responseUrlHosts?: readonly string[] }) {
     this.baseOrigin = new URL(opts.baseUrl).origin;
+    this.responseUrlHosts = (opts.responseUrlHosts ?? ['hooks.slack.com']).map((h) => h.toLowerCase());
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = opts.logger;
@@ -130,9 +134,9 @@ export class SlackApi {
   }
 
   /**
-   * A response_url is only followed when it is https on slack.com (Slack sends `https://hooks.slack.com/...`) or
-   * on the configured `baseUrl`'s origin (a fake Slack in tests): a guard should a signed payload ever carry
-   * another host.
+   * A response_url is only followed when it is https on one of `responseUrlHosts` (Slack sends
+   * `https://hooks.slack.com/...`) or on the configured `baseUrl`'s origin (a fake Slack in tests): the URL comes
+   * from a payload, and a payload carrying another host must not make this service call into its own network.
    */
   private isSlackResponseUrl(url: string): boolean {
     let u: URL;
@@ -142,7 +146,9 @@ export class SlackApi {
       return false;
     }
     if (u.origin === this.baseOrigin) return true;
-    return u.protocol === 'https:' && (u.hostname === 'slack.com' || u.hostname.endsWith('.slack.com'));
+    if (u.protocol !== 'https:' || u.username !== '' || u.password !== '') return false;
+    const host = u.hostname.toLowerCase();
+    return this.responseUrlHosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h));
   }
 
   /**
