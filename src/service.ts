@@ -18,6 +18,7 @@ import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.j
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
 import { assertBindAllowed } from './auth/bind.js';
+import { NetworkGuard } from './engine/stages/webhook/guard.js';
 
 export interface Service {
   config: Config;
@@ -58,6 +59,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     },
     // Work queued by a trigger, judgment or control: the other replicas hear of it too.
     onQueued: () => store.notifyWork('queue'),
+    network: new NetworkGuard(config.webhook),
   });
   dispatcher = new NotificationDispatcher({
     store,

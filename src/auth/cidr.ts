@@ -48,6 +48,11 @@ export class CidrSet {
   get size(): number {
     return this.ranges.length;
   }
+
+  /** The entries as written. */
+  get entries(): string[] {
+    return this.ranges.map((r) => r.text);
+  }
 }
 
 /** True when `text` is an IPv4 or IPv6 address literal (brackets allowed). */

@@ -26,6 +26,7 @@ import {
   skipRemainingWaitInTransaction,
 } from './handlers/controls.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import type { NetworkGuard } from './stages/webhook/guard.js';
 
 /** Queue messages handled at once (slow tasks included). */
 const MAX_IN_FLIGHT = 16;
@@ -44,6 +45,8 @@ export interface EngineOptions {
    * tells other replicas (PostgreSQL NOTIFY). Not called for the loop's own follow-up work.
    */
   onQueued?: () => void;
+  /** Where stages' outbound HTTP may connect (`webhook.allowedHosts`/`deniedCidrs`); default policy when absent. */
+  network?: NetworkGuard;
 }
 
 /** What a caller passes to start an execution (Gate's trigger body). */
@@ -256,7 +259,7 @@ export class Engine {
       execution: (id) => this.opts.store.repos.executions.get(id),
       startChild: (config, trigger, parent) => this.startChild(config, trigger, parent),
     };
-    return type.execute({ execution, stage, now: this.clock(), signal, launcher });
+    return type.execute({ execution, stage, now: this.clock(), signal, launcher, network: this.opts.network });
   }
 
   /**
