@@ -5,8 +5,8 @@
  *   the Slack app manifest to paste into Slack's "From an app manifest" dialog; with `--socket-mode` the manifest
  *   turns Socket Mode on, has no request URL and `--gate-url` may be left out; `--user-groups` adds the
  *   `usergroups:read` bot scope (for `authz.slackUserGroups`);
- * - `slackops config check [--config FILE]` validates the configuration and, when a bot token is set, calls
- *   `auth.test` to show which workspace and bot it reaches.
+ * - `slackops config check [--config FILE]` validates the configuration (including the rule that a non-loopback
+ *   `server.host` needs authentication) and, when a bot token is set, calls `auth.test` to show which workspace and bot it reaches.
  * - `slackops token create --user EMAIL [--roles a,b] [--name NAME]` prints a new API token once, and the
  *   `auth.tokens` entry (its SHA-256, never the token) to paste into the configuration.
  * Exit codes: 0 ok, 1 runtime failure (database, Slack), 2 bad configuration or options.
@@ -17,6 +17,7 @@ import { ConfigError, loadConfig, redactedConfig } from '../config/index.js';
 import { buildManifest, manifestToText } from '../slack/manifest.js';
 import { SlackApi, SlackApiError } from '../slack/client.js';
 import { newToken, sha256Hex, tokenConfigEntry } from '../auth/tokens.js';
+import { assertBindAllowed } from '../auth/bind.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`slackops: ${message}\n`);
@@ -123,6 +124,11 @@ configCmd
   .option('-c, --config <file>', 'YAML configuration file (default: $SLACKOPS_CONFIG)')
   .action(async (opts: { config?: string }) => {
     const config = load(opts.config);
+    try {
+      assertBindAllowed(config);
+    } catch (err) {
+      fail((err as Error).message, 2);
+    }
     process.stdout.write(`configuration is valid:\n${JSON.stringify(redactedConfig(config), null, 2)}\n`);
     if (!config.slack.token) {
       process.stdout.write('slack: no bot token configured; Slack is not checked\n');

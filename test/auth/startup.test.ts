@@ -51,6 +51,9 @@ describe('binding beyond loopback', () => {
     expect(res.stderr).toMatch(/auth\.enabled: true/);
     expect(res.stderr).toMatch(/slackops token create/);
     expect(res.stderr).toMatch(/auth\.allowUnauthenticated: true/);
+    const check = await run(['config', 'check', '--config', config]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toMatch(/refusing to serve 0\.0\.0\.0 without authentication/);
   }, 30_000);
 
   it('is refused when authentication is on (the default off loopback) but nobody could authenticate', () => {
