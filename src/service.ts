@@ -18,6 +18,8 @@ import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.j
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
+import { assertBindAllowed } from './auth/bind.js';
+import { NetworkGuard } from './engine/stages/webhook/guard.js';
 
 export interface Service {
   config: Config;
@@ -40,15 +42,17 @@ export function createLogger(level: Config['logging']['level'], destination?: pi
 
 /**
  * Opens the database and wires everything; nothing runs until `start()`.
- * @throws StoreError when the database cannot be opened.
+ * @throws StoreError when the database cannot be opened; BindRefusedError when `server.host` is not loopback and
+ *   nobody would have to authenticate (see `assertBindAllowed`).
  */
 export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
+  assertBindAllowed(config);
   const logger = opts.logger ?? createLogger(config.logging.level);
   const store = await Store.open(config.database.url);
   const metrics = new ServiceMetrics({ store });
   const slack =
     config.slack.enabled && config.slack.token
-      ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, onCall: metrics.slackCall })
+      ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, onCall: metrics.slackCall, responseUrlHosts: config.slack.responseUrlHosts })
       : null;
   let dispatcher: NotificationDispatcher | null = null;
   // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
@@ -62,6 +66,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     // Work queued by a trigger, judgment or control: the other replicas hear of it too.
     onQueued: () => store.notifyWork('queue'),
     observer: metrics.engineObserver,
+    network: new NetworkGuard(config.webhook),
   });
   dispatcher = new NotificationDispatcher({
     store,
@@ -89,6 +94,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     signingSecret: config.slack.enabled ? config.slack.signingSecret : null,
     interactions,
     metrics,
+    auth: config.auth,
   });
   const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;

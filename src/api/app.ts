@@ -3,6 +3,9 @@
  * callback's form body is kept raw (as a string) so its signature can be checked on exactly the bytes Slack signed.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import type { Config } from '../config/index.js';
+import { installAuth } from '../auth/identity.js';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Engine } from '../engine/engine.js';
@@ -29,7 +32,40 @@ export interface AppDeps {
   bodyLimit?: number;
   /** The service's metrics: served at `GET /metrics` (absent: no such route). */
   metrics?: ServiceMetrics;
+  /** Who may call (see `src/auth/identity.ts`); default: auth disabled, `X-SPINNAKER-USER` from anyone. */
+  auth?: Config['auth'];
 }
+
+/** Auth settings when none are given: disabled, Gate's header believed from anyone (as before authentication). */
+const NO_AUTH: Config['auth'] = {
+  enabled: false,
+  allowUnauthenticated: false,
+  tokens: [],
+  trustedHeader: 'X-SPINNAKER-USER',
+  trustedProxies: [],
+  adminRoles: [],
+};
+
+/**
+ * Content-Security-Policy for everything served, the web UI included: scripts, styles, images, fonts and API calls
+ * from this origin only; no inline scripts or styles (a UI bundle must be same-origin files), no plugins, no
+ * framing (clickjacking on the Approve button), forms and `<base>` to this origin only.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
 
 /** Deepest JSON nesting accepted in a request body (pipeline configs are a handful of levels deep). */
 export const MAX_JSON_DEPTH = 64;
@@ -57,6 +93,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       void (reply as unknown as { code(n: number): { send(b: unknown): unknown } }).code(status).send(errorBody(status, fastifyMessage(err as FastifyError)));
     },
   }) as unknown as FastifyInstance;
+  // Security headers on every answer (helmet's defaults: nosniff, frame denial, HSTS, no referrer leaks, ...).
+  void app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  installAuth(app, { auth: deps.auth ?? NO_AUTH, roles: deps.roles });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app);
   // Bodies other than the Slack callback's are JSON: name a wrong Content-Type instead of failing on the shape, and

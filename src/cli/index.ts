@@ -5,8 +5,10 @@
  *   the Slack app manifest to paste into Slack's "From an app manifest" dialog; with `--socket-mode` the manifest
  *   turns Socket Mode on, has no request URL and `--gate-url` may be left out; `--user-groups` adds the
  *   `usergroups:read` bot scope (for `authz.slackUserGroups`);
- * - `slackops config check [--config FILE]` validates the configuration and, when a bot token is set, calls
- *   `auth.test` to show which workspace and bot it reaches.
+ * - `slackops config check [--config FILE]` validates the configuration (including the rule that a non-loopback
+ *   `server.host` needs authentication) and, when a bot token is set, calls `auth.test` to show which workspace and bot it reaches.
+ * - `slackops token create --user EMAIL [--roles a,b] [--name NAME]` prints a new API token once, and the
+ *   `auth.tokens` entry (its SHA-256, never the token) to paste into the configuration.
  * Exit codes: 0 ok, 1 runtime failure (database, Slack), 2 bad configuration or options.
  */
 import { readFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, redactedConfig } from '../config/index.js';
 import { buildManifest, manifestToText } from '../slack/manifest.js';
 import { SlackApi, SlackApiError } from '../slack/client.js';
+import { newToken, sha256Hex, tokenConfigEntry } from '../auth/tokens.js';
+import { assertBindAllowed } from '../auth/bind.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`slackops: ${message}\n`);
@@ -51,7 +55,8 @@ program
       service = await createService(config);
       await service.start();
     } catch (err) {
-      fail((err as Error).message, 1);
+      // A refused bind is a configuration problem (exit 2), like a bad file.
+      fail((err as Error).message, (err as Error).name === 'BindRefusedError' ? 2 : 1);
     }
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -119,6 +124,11 @@ configCmd
   .option('-c, --config <file>', 'YAML configuration file (default: $SLACKOPS_CONFIG)')
   .action(async (opts: { config?: string }) => {
     const config = load(opts.config);
+    try {
+      assertBindAllowed(config);
+    } catch (err) {
+      fail((err as Error).message, 2);
+    }
     process.stdout.write(`configuration is valid:\n${JSON.stringify(redactedConfig(config), null, 2)}\n`);
     if (!config.slack.token) {
       process.stdout.write('slack: no bot token configured; Slack is not checked\n');
@@ -131,6 +141,33 @@ configCmd
       const msg = err instanceof SlackApiError ? err.message : (err as Error).message;
       fail(`slack: auth.test failed: ${msg}`, 1);
     }
+  });
+
+const tokenCmd = program.command('token').description('API tokens (auth.tokens)');
+tokenCmd
+  .command('create')
+  .description('print a new API token once, and the auth.tokens entry (its SHA-256) to paste into the configuration')
+  .requiredOption('--user <email>', 'the user the token acts as (an email, so authz.roles apply to it too)')
+  .option('--roles <roles>', 'comma-separated roles the token holds (on top of what authz.roles gives the user)', '')
+  .option('--name <name>', 'a name for the entry (default: <user>-<random>)')
+  .action((opts: { user: string; roles: string; name?: string }) => {
+    const user = opts.user.trim();
+    if (user === '' || /\s/.test(user)) fail('--user: expected an email such as alice@example.com, without spaces', 2);
+    const roles = [...new Set(opts.roles.split(',').map((r) => r.trim()).filter((r) => r !== ''))];
+    const name = (opts.name ?? `${user.split('@')[0]}-${newToken().slice(4, 10)}`).trim();
+    if (name === '' || /[\r\n]/.test(name)) fail('--name: expected a single-line name', 2);
+    const token = newToken();
+    process.stdout.write(
+      [
+        `# API token for ${user} — shown once, kept nowhere; send it as "Authorization: Bearer <token>":`,
+        token,
+        '# Paste this under auth.tokens in the configuration (it holds only the SHA-256 of the token), then restart:',
+        'auth:',
+        '  tokens:',
+        tokenConfigEntry({ name, tokenSha256: sha256Hex(token), user, roles }).replace(/^/gm, '  '),
+        '',
+      ].join('\n'),
+    );
   });
 
 await program.parseAsync(process.argv);

@@ -25,6 +25,12 @@ import {
   parsePort,
   parseRoles,
   parseSecret,
+  parseStringList,
+  parseHeaderName,
+  parseCidrList,
+  parseHostPatterns,
+  parseTokenEntries,
+  type TokenEntry,
   parseSlackToken,
   type LogLevel,
   type ValueParser,
@@ -60,6 +66,11 @@ export interface Config {
     socketMode: boolean;
     /** App-level token (`xapp-`, scope `connections:write`) for Socket Mode, or null when not configured. Secret. */
     appToken: string | null;
+    /**
+     * Hosts an interaction's `response_url` may point at (https only; exact names, `*.example.com` for any host
+     * below). Default `["hooks.slack.com"]`; the origin of `baseUrl` is always allowed too (a fake Slack in tests).
+     */
+    responseUrlHosts: string[];
   };
   logging: {
     level: LogLevel;
@@ -79,7 +90,34 @@ export interface Config {
     /** How long user-group membership read from Slack is reused, in ms (0 = ask every time). Default 300,000. */
     userGroupCacheMs: number;
   };
+  /** Who is calling the REST API (see `src/auth/`). */
+  auth: {
+    /**
+     * Require authentication on the API (every route but `/health`, the Slack callback and webhook triggers).
+     * Default: false when `server.host` is a loopback address, true otherwise.
+     */
+    enabled: boolean;
+    /** Deliberately serve a non-loopback address without authentication (default false; the start refuses otherwise). */
+    allowUnauthenticated: boolean;
+    /** API tokens, by SHA-256 (`Authorization: Bearer <token>`). Default `[]`. */
+    tokens: TokenEntry[];
+    /** Header an authenticating proxy puts the user in. Default `X-SPINNAKER-USER` (Gate's). */
+    trustedHeader: string;
+    /** Addresses/CIDR ranges of proxies whose `trustedHeader` is believed when auth is enabled. Default `[]`. */
+    trustedProxies: string[];
+    /** Holders of any of these roles are administrators. Default `[]`. */
+    adminRoles: string[];
+  };
+  /** Where the webhook stage may connect (checked on the resolved address of every request). */
+  webhook: {
+    /** When non-null, only these hosts (names, `*.suffix`, IPs/CIDRs) may be called. Default null (any). */
+    allowedHosts: string[] | null;
+    /** Addresses never connected to. Default link-local (169.254.0.0/16 incl. the cloud metadata address, fe80::/10) and AWS's IPv6 metadata address fd00:ec2::254. */
+    deniedCidrs: string[];
+  };
 }
+
+export type { TokenEntry };
 
 export type { LogLevel };
 
@@ -101,7 +139,16 @@ const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   /** `authz.userGroupCacheMs`: five minutes. */
   userGroupCacheMs: 300_000,
+  responseUrlHosts: ['hooks.slack.com'],
+  trustedHeader: 'X-SPINNAKER-USER',
+  deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'],
 };
+
+/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 /** Keys whose values are secrets: never quoted in messages, scrubbed from every message. */
 const SECRET_KEYS = new Set([
@@ -162,6 +209,17 @@ function leaf<T>(c: Collector, key: string, parser: ValueParser<T>) {
 }
 
 /** `authz.roles`: every problem is reported under its own key (the role, or the member's index). */
+function tokensLeaf(c: Collector, key: string) {
+  return z
+    .unknown()
+    .transform((raw): TokenEntry[] | undefined => {
+      const parsed = parseTokenEntries(raw, key);
+      for (const p of parsed.problems) report(c, p.key, p.problem);
+      return parsed.value;
+    })
+    .optional();
+}
+
 function rolesLeaf(c: Collector, key: string) {
   return z
     .unknown()
@@ -241,6 +299,7 @@ function fileSchema(c: Collector, cwd: string) {
       baseUrl: leaf(c, 'slack.baseUrl', parseHttpUrl),
       socketMode: leaf(c, 'slack.socketMode', parseBoolean),
       appToken: leaf(c, 'slack.appToken', parseAppToken),
+      responseUrlHosts: leaf(c, 'slack.responseUrlHosts', parseHostPatterns),
       signing_secret: leaf(c, 'slack.signing_secret', parseSecret),
       app: section(c, 'slack.app', {
         token: leaf(c, 'slack.app.token', parseSlackToken),
@@ -255,6 +314,18 @@ function fileSchema(c: Collector, cwd: string) {
       roles: rolesLeaf(c, 'authz.roles'),
       slackUserGroups: leaf(c, 'authz.slackUserGroups', parseBoolean),
       userGroupCacheMs: leaf(c, 'authz.userGroupCacheMs', parseMilliseconds),
+    }),
+    auth: section(c, 'auth', {
+      enabled: leaf(c, 'auth.enabled', parseBoolean),
+      allowUnauthenticated: leaf(c, 'auth.allowUnauthenticated', parseBoolean),
+      tokens: tokensLeaf(c, 'auth.tokens'),
+      trustedHeader: leaf(c, 'auth.trustedHeader', parseHeaderName),
+      trustedProxies: leaf(c, 'auth.trustedProxies', parseCidrList),
+      adminRoles: leaf(c, 'auth.adminRoles', parseStringList),
+    }),
+    webhook: section(c, 'webhook', {
+      allowedHosts: leaf(c, 'webhook.allowedHosts', parseHostPatterns),
+      deniedCidrs: leaf(c, 'webhook.deniedCidrs', parseCidrList),
     }),
   });
 }
@@ -283,6 +354,7 @@ const ENV_PARSERS = (cwd: string): { [K in EnvKey]: ValueParser<unknown> } => ({
   'slack.socketMode': parseBoolean,
   'slack.appToken': parseAppToken,
   'logging.level': parseLogLevel,
+  'auth.enabled': parseBoolean,
 });
 
 function defaultPublicUrl(host: string, port: number): string {
@@ -317,8 +389,55 @@ function envSecrets(c: Collector, env: NodeJS.ProcessEnv): void {
   for (const key of Object.keys(ENV_VARS) as EnvKey[]) rememberSecret(c, key, env[ENV_VARS[key]]);
 }
 
-function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: Collector): Config {
+/** `${file:/path}` or `${env:NAME}` inside a string value of the file. */
+const REFERENCE = /\$\{(file|env):([^}]*)\}/g;
+
+/**
+ * Replaces `${file:/run/secrets/x}` (the file's content, one trailing newline removed) and `${env:NAME}` (the
+ * environment variable) in every string value of the file's tree, so secrets need not be written in it. What was
+ * read is remembered as a secret (scrubbed from every message). A file that cannot be read, or an unset variable,
+ * is reported on the key (`slack.token: ${file:...}: file not found`); the content is never shown.
+ */
+function interpolate(raw: unknown, env: NodeJS.ProcessEnv, c: Collector, key = ''): unknown {
+  if (typeof raw === 'string') {
+    if (!raw.includes('${file:') && !raw.includes('${env:')) return raw;
+    let failed = false;
+    const out = raw.replace(REFERENCE, (whole, kind: string, ref: string) => {
+      const name = ref.trim();
+      if (kind === 'env') {
+        const v = env[name];
+        if (name === '' || v === undefined) {
+          report(c, key || '(root)', `${whole}: environment variable ${name === '' ? '(no name)' : name} is not set`);
+          failed = true;
+          return '';
+        }
+        if (v.trim() !== '') c.secrets.add(v.trim());
+        return v;
+      }
+      try {
+        const text = readFileSync(path.resolve(name), 'utf8').replace(/\r?\n$/, '');
+        if (text.trim() !== '') c.secrets.add(text.trim());
+        return text;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? 'error'})`;
+        report(c, key || '(root)', `${whole}: ${why}`);
+        failed = true;
+        return '';
+      }
+    });
+    return failed ? undefined : out;
+  }
+  if (Array.isArray(raw)) return raw.map((v, i) => interpolate(v, env, c, `${key}[${i}]`));
+  if (raw !== null && typeof raw === 'object') {
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(v, env, c, key === '' ? k : `${key}.${k}`)]));
+  }
+  return raw;
+}
+
+function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, c: Collector): Config {
   const cwd = process.cwd();
+  const raw = interpolate(rawFile, env, c);
   const parsed = fileSchema(c, cwd).safeParse(raw);
   // The schema reports through the collector and never fails; this guards against a zod surprise.
   if (!parsed.success) {
@@ -348,6 +467,7 @@ function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: C
     'slack.socketMode': f.slack.socketMode,
     'slack.appToken': f.slack.appToken,
     'logging.level': f.logging.level,
+    'auth.enabled': f.auth.enabled,
   };
 
   const parsers = ENV_PARSERS(cwd);
@@ -379,12 +499,25 @@ function resolve(raw: unknown, env: NodeJS.ProcessEnv, file: string | null, c: C
       baseUrl: (values['slack.baseUrl'] as string | undefined) ?? DEFAULTS.baseUrl,
       socketMode: (values['slack.socketMode'] as boolean | undefined) ?? false,
       appToken: (values['slack.appToken'] as string | undefined) ?? null,
+      responseUrlHosts: f.slack.responseUrlHosts ?? DEFAULTS.responseUrlHosts,
     },
     logging: { level: (values['logging.level'] as LogLevel | undefined) ?? DEFAULTS.logLevel },
     authz: {
       roles: f.authz.roles ?? {},
       slackUserGroups: f.authz.slackUserGroups ?? false,
       userGroupCacheMs: f.authz.userGroupCacheMs ?? DEFAULTS.userGroupCacheMs,
+    },
+    auth: {
+      enabled: (values['auth.enabled'] as boolean | undefined) ?? !isLoopbackHost(host),
+      allowUnauthenticated: f.auth.allowUnauthenticated ?? false,
+      tokens: f.auth.tokens ?? [],
+      trustedHeader: f.auth.trustedHeader ?? DEFAULTS.trustedHeader,
+      trustedProxies: f.auth.trustedProxies ?? [],
+      adminRoles: f.auth.adminRoles ?? [],
+    },
+    webhook: {
+      allowedHosts: f.webhook.allowedHosts ?? null,
+      deniedCidrs: f.webhook.deniedCidrs ?? DEFAULTS.deniedCidrs,
     },
   };
 

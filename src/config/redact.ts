@@ -13,6 +13,9 @@ export interface RedactedConfig {
   logging: Config['logging'];
   /** As configured (role members' emails are not secrets). */
   authz: Config['authz'];
+  /** As configured: tokens appear by name, user and roles; their SHA-256 is not a secret, the token is never stored. */
+  auth: Config['auth'];
+  webhook: Config['webhook'];
 }
 
 /**
@@ -28,6 +31,7 @@ export function redactedConfig(config: Config): RedactedConfig {
     database: { url: maskUrlPassword(config.database.url).replace(/([?&]password=)[^&#]*/gi, '$1***') },
     slack: {
       ...config.slack,
+      responseUrlHosts: [...config.slack.responseUrlHosts],
       baseUrl: maskUrlPassword(config.slack.baseUrl),
       token: config.slack.token === null ? null : '***',
       signingSecret: config.slack.signingSecret === null ? null : '***',
@@ -37,6 +41,16 @@ export function redactedConfig(config: Config): RedactedConfig {
     authz: {
       ...config.authz,
       roles: Object.fromEntries(Object.entries(config.authz.roles).map(([role, emails]) => [role, [...emails]])),
+    },
+    auth: {
+      ...config.auth,
+      tokens: config.auth.tokens.map((t) => ({ ...t, roles: [...t.roles] })),
+      trustedProxies: [...config.auth.trustedProxies],
+      adminRoles: [...config.auth.adminRoles],
+    },
+    webhook: {
+      allowedHosts: config.webhook.allowedHosts === null ? null : [...config.webhook.allowedHosts],
+      deniedCidrs: [...config.webhook.deniedCidrs],
     },
   };
 }

@@ -32,6 +32,7 @@ export const ENV_VARS = {
   'slack.socketMode': 'SLACKOPS_SLACK_SOCKET_MODE',
   'slack.appToken': 'SLACKOPS_SLACK_APP_TOKEN',
   'logging.level': 'SLACKOPS_LOG_LEVEL',
+  'auth.enabled': 'SLACKOPS_AUTH_ENABLED',
 } as const;
 
 export type EnvKey = keyof typeof ENV_VARS;
@@ -135,6 +136,59 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     key: 'authz.userGroupCacheMs',
     default: '300000',
     description: 'How long Slack user-group membership is reused before Slack is asked again, in ms (0 = every time).',
+  },
+  {
+    key: 'slack.responseUrlHosts',
+    default: '["hooks.slack.com"]',
+    description:
+      "Hosts a Slack response_url may point at (https; names or *.example.com); slack.baseUrl's origin is always allowed, anything else never called.",
+  },
+  {
+    key: 'auth.enabled',
+    default: 'false',
+    env: ENV_VARS['auth.enabled'],
+    description:
+      'Require a token or trusted proxy on the API (not /health, the Slack callback, webhook triggers). Default true when server.host is not loopback.',
+  },
+  {
+    key: 'auth.allowUnauthenticated',
+    default: 'false',
+    description:
+      'Deliberately serve a non-loopback server.host with nobody authenticating (auth.enabled false, or no tokens/proxies); otherwise the start is refused.',
+  },
+  {
+    key: 'auth.tokens',
+    default: '[]',
+    description:
+      'API tokens [{name, tokenSha256, user, roles}] for Authorization: Bearer <token>; only the SHA-256 is stored. slackops token create prints one.',
+  },
+  {
+    key: 'auth.trustedHeader',
+    default: 'X-SPINNAKER-USER',
+    description:
+      "Header a proxy sets to the user's email (Gate's). With auth enabled believed only from auth.trustedProxies; with auth disabled from anyone.",
+  },
+  {
+    key: 'auth.trustedProxies',
+    default: '[]',
+    description: 'IP addresses and CIDR ranges (10.0.0.0/8, ::1) of the proxies whose auth.trustedHeader is believed.',
+  },
+  {
+    key: 'auth.adminRoles',
+    default: '[]',
+    description: 'Roles whose holders are administrators (reported by GET /auth/me; application permissions use it).',
+  },
+  {
+    key: 'webhook.allowedHosts',
+    default: '(none)',
+    description:
+      'When set, webhook stages may only call these hosts: names, *.example.com, or IP/CIDR ranges matched against the resolved address.',
+  },
+  {
+    key: 'webhook.deniedCidrs',
+    default: '["169.254.0.0/16","fe80::/10","fd00:ec2::254/128"]',
+    description:
+      'Addresses webhook stages never connect to, checked after DNS on every request; default link-local/metadata (loopback, private allowed). Replaces the default.',
   },
   { key: 'slack.signing_secret', default: '(none)', description: 'Alias of slack.signingSecret (echo).' },
   { key: 'slack.app.token', default: '(none)', description: 'Alias of slack.token (echo): the bot token, not slack.appToken.' },

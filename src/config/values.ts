@@ -271,3 +271,138 @@ export function parseRoles(raw: unknown, key = 'authz.roles'): { value: Record<s
   }
   return { value: problems.length === 0 ? roles : undefined, problems };
 }
+
+/**
+ * A list of non-blank single-line strings (YAML list; from the environment a comma-separated string). Duplicates
+ * are dropped, order kept. Unset gives `undefined`; an empty list is `[]`.
+ */
+export const parseStringList: ValueParser<string[]> = (raw) => {
+  if (raw === undefined || raw === null) return ok(undefined);
+  const items = typeof raw === 'string' ? raw.split(',') : raw;
+  if (!Array.isArray(items)) return fail(`expected a list of strings, got ${shown(raw)}`);
+  const out: string[] = [];
+  for (const [i, item] of items.entries()) {
+    if (typeof item !== 'string' || item.trim() === '' || /[\r\n]/.test(item)) {
+      return fail(`expected a list of non-blank strings; item ${i} is ${shown(item)}`);
+    }
+    if (!out.includes(item.trim())) out.push(item.trim());
+  }
+  return ok(out);
+};
+
+/** An HTTP header name (RFC 9110 token characters), e.g. `X-SPINNAKER-USER`. */
+export const parseHeaderName: ValueParser<string> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  if (typeof raw !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(raw.trim())) {
+    return fail(`expected an HTTP header name such as X-SPINNAKER-USER, got ${shown(raw)}`);
+  }
+  return ok(raw.trim());
+};
+
+/**
+ * A list of IP addresses and CIDR ranges (`10.0.0.0/8`, `192.0.2.7`, `fe80::/10`); a bare address is its own
+ * /32 or /128. Kept as written (trimmed); matching is done by `src/auth/cidr.ts`. The problem names the first
+ * entry that is neither.
+ */
+export const parseCidrList: ValueParser<string[]> = (raw) => {
+  const list = parseStringList(raw);
+  if (!list.ok || list.value === undefined) return list;
+  for (const [i, entry] of list.value.entries()) {
+    if (!isCidrOrAddress(entry)) return fail(`expected IP addresses or CIDR ranges such as 10.0.0.0/8; item ${i} is ${shown(entry)}`);
+  }
+  return list;
+};
+
+/** True for `a.b.c.d`, an IPv6 address, or either with a `/prefix` in range. */
+export function isCidrOrAddress(text: string): boolean {
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text.trim());
+  if (!m) return false;
+  const addr = m[1]!;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
+  let bits: number;
+  if (v4) {
+    if (v4.slice(1).some((o) => Number(o) > 255)) return false;
+    bits = 32;
+  } else if (addr.includes(':') && /^[0-9a-fA-F:.]+$/.test(addr)) {
+    bits = 128;
+  } else return false;
+  return m[2] === undefined || Number(m[2]) <= bits;
+}
+
+/**
+ * Host names for an allow-list: `example.com` (that host only) or `*.example.com` (any host below it, not
+ * example.com itself), lower-cased; IP addresses and CIDR ranges are accepted too (matched against the address
+ * the name resolves to).
+ */
+export const parseHostPatterns: ValueParser<string[]> = (raw) => {
+  const list = parseStringList(raw);
+  if (!list.ok || list.value === undefined) return list;
+  const out: string[] = [];
+  for (const [i, entry] of list.value.entries()) {
+    const e = entry.toLowerCase();
+    if (!isCidrOrAddress(e) && !/^(\*\.)?[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/.test(e)) {
+      return fail(`expected host names (example.com, *.example.com) or IP/CIDR ranges; item ${i} is ${shown(entry)}`);
+    }
+    out.push(e.replace(/\.$/, ''));
+  }
+  return ok(out);
+};
+
+/** One API token entry of `auth.tokens`. The token itself is never stored: only its SHA-256. */
+export interface TokenEntry {
+  /** Unique name, for logs and revocation (e.g. `ci`, `alice-laptop`). */
+  name: string;
+  /** SHA-256 of the token, 64 lower-case hex digits. */
+  tokenSha256: string;
+  /** The identity the token acts as (an email, so `authz.roles` apply; a service name works too). */
+  user: string;
+  /** Roles the token holds on top of what `authz.roles` gives its user. */
+  roles: string[];
+}
+
+/**
+ * `auth.tokens`: a list of `{name, tokenSha256, user, roles?}`. Problems are reported per entry and field
+ * (`auth.tokens[1].tokenSha256`); a value that is not 64 hex digits is never quoted (it may be a pasted token).
+ */
+export function parseTokenEntries(raw: unknown, key = 'auth.tokens'): { value: TokenEntry[] | undefined; problems: RolesProblem[] } {
+  if (raw === undefined || raw === null) return { value: undefined, problems: [] };
+  if (!Array.isArray(raw)) return { value: undefined, problems: [{ key, problem: `expected a list of {name, tokenSha256, user, roles}, got ${kindOf(raw)}` }] };
+  const problems: RolesProblem[] = [];
+  const out: TokenEntry[] = [];
+  const allowed = ['name', 'tokenSha256', 'user', 'roles'];
+  raw.forEach((item: unknown, i) => {
+    const at = `${key}[${i}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push({ key: at, problem: `expected a mapping {name, tokenSha256, user, roles}, got ${kindOf(item)}` });
+      return;
+    }
+    const e = item as Record<string, unknown>;
+    for (const k of Object.keys(e)) {
+      if (allowed.includes(k)) continue;
+      const hint = k === 'token' ? ' (the file holds the SHA-256 of the token in tokenSha256, never the token; slackops token create prints it)' : '';
+      problems.push({ key: `${at}.${looksLikeToken(k) ? '<a key that looks like a secret>' : k}`, problem: `unknown key${hint} (allowed: ${allowed.join(', ')})` });
+    }
+    const name = parseName(e.name);
+    if (!name.ok || name.value === undefined) problems.push({ key: `${at}.name`, problem: 'required: a single-line name for the token' });
+    else if (out.some((o) => o.name === name.value)) problems.push({ key: `${at}.name`, problem: `another token is already named ${shown(name.value)}` });
+    const hash = typeof e.tokenSha256 === 'string' ? e.tokenSha256.trim().toLowerCase() : undefined;
+    if (hash === undefined || !/^[0-9a-f]{64}$/.test(hash)) {
+      problems.push({
+        key: `${at}.tokenSha256`,
+        problem: `expected the token's SHA-256 as 64 hex digits (slackops token create prints the entry), got ${hash === undefined ? kindOf(e.tokenSha256) : 'something else'}`,
+      });
+    } else if (out.some((o) => o.tokenSha256 === hash)) problems.push({ key: `${at}.tokenSha256`, problem: 'the same token hash is listed twice' });
+    const user = parseName(e.user);
+    if (!user.ok || user.value === undefined || user.value.length > 256) problems.push({ key: `${at}.user`, problem: 'required: the user (email) the token acts as' });
+    const roles = parseStringList(e.roles);
+    if (!roles.ok) problems.push({ key: `${at}.roles`, problem: roles.problem });
+    if (problems.length === 0) {
+      out.push({ name: (name as { value: string }).value, tokenSha256: hash!, user: (user as { value: string }).value, roles: (roles.ok && roles.value) || [] });
+    }
+  });
+  return { value: problems.length === 0 ? out : undefined, problems };
+}
+
+function looksLikeToken(key: string): boolean {
+  return key.length > 40 || /^slo_/.test(key);
+}

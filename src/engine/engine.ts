@@ -28,6 +28,7 @@ import {
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 import type { ExecutionStatus } from '../model/status.js';
 import { executionLogFields, stageLogFields, stageOfExecutionLogFields } from './log-fields.js';
+import type { NetworkGuard } from './stages/webhook/guard.js';
 
 /** Queue messages handled at once (slow tasks included). */
 const MAX_IN_FLIGHT = 16;
@@ -48,6 +49,8 @@ export interface EngineOptions {
   onQueued?: () => void;
   /** Told what happened after each commit (metrics). Never throws into the engine: failures are logged. */
   observer?: EngineObserver;
+  /** Where stages' outbound HTTP may connect (`webhook.allowedHosts`/`deniedCidrs`); default policy when absent. */
+  network?: NetworkGuard;
 }
 
 /**
@@ -336,7 +339,7 @@ export class Engine {
       execution: (id) => this.opts.store.repos.executions.get(id),
       startChild: (config, trigger, parent) => this.startChild(config, trigger, parent),
     };
-    return type.execute({ execution, stage, now: this.clock(), signal, launcher });
+    return type.execute({ execution, stage, now: this.clock(), signal, launcher, network: this.opts.network });
   }
 
   /**

@@ -108,6 +108,7 @@ export class SlackApi {
   private readonly timeoutMs: number;
   private readonly token: string;
   private readonly baseOrigin: string;
+  private readonly responseUrlHosts: readonly string[];
   private readonly logger: SlackApiLogger | undefined;
   private readonly onCall: SlackCallHook | undefined;
 
@@ -119,9 +120,12 @@ export class SlackApi {
    * @param opts.logger pino-compatible logger for WebClient's warnings (debug for its chatter); none → silent.
    * @param opts.onCall told of each call's method and outcome once it ended (see {@link SlackCallHook}); its
    *   failures are ignored.
+   * @param opts.responseUrlHosts hosts a `response_url` may point at (`slack.responseUrlHosts`; exact names or
+   *   `*.suffix`); default `['hooks.slack.com']`, where Slack's response URLs live.
    */
-  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined; onCall?: SlackCallHook | undefined }) {
+  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined; onCall?: SlackCallHook | undefined; responseUrlHosts?: readonly string[] }) {
     this.baseOrigin = new URL(opts.baseUrl).origin;
+    this.responseUrlHosts = (opts.responseUrlHosts ?? ['hooks.slack.com']).map((h) => h.toLowerCase());
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = opts.logger;
@@ -141,9 +145,9 @@ export class SlackApi {
   }
 
   /**
-   * A response_url is only followed when it is https on slack.com (Slack sends `https://hooks.slack.com/...`) or
-   * on the configured `baseUrl`'s origin (a fake Slack in tests): a guard should a signed payload ever carry
-   * another host.
+   * A response_url is only followed when it is https on one of `responseUrlHosts` (Slack sends
+   * `https://hooks.slack.com/...`) or on the configured `baseUrl`'s origin (a fake Slack in tests): the URL comes
+   * from a payload, and a payload carrying another host must not make this service call into its own network.
    */
   private isSlackResponseUrl(url: string): boolean {
     let u: URL;
@@ -153,7 +157,9 @@ export class SlackApi {
       return false;
     }
     if (u.origin === this.baseOrigin) return true;
-    return u.protocol === 'https:' && (u.hostname === 'slack.com' || u.hostname.endsWith('.slack.com'));
+    if (u.protocol !== 'https:' || u.username !== '' || u.password !== '') return false;
+    const host = u.hostname.toLowerCase();
+    return this.responseUrlHosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h));
   }
 
   /**

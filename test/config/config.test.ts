@@ -94,9 +94,12 @@ describe('defaults', () => {
         baseUrl: 'https://slack.com',
         socketMode: false,
         appToken: null,
+        responseUrlHosts: ['hooks.slack.com'],
       },
       logging: { level: 'info' },
       authz: { roles: {}, slackUserGroups: false, userGroupCacheMs: 300_000 },
+      auth: { enabled: false, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [] },
+      webhook: { allowedHosts: null, deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'] },
     } satisfies Config);
   });
 
@@ -140,6 +143,7 @@ describe('a full YAML file', () => {
         baseUrl: 'http://127.0.0.1:3999',
         socketMode: true,
         appToken: APP_TOKEN,
+        responseUrlHosts: ['hooks.slack.com'],
       },
       logging: { level: 'debug' },
       authz: {
@@ -147,6 +151,8 @@ describe('a full YAML file', () => {
         slackUserGroups: true,
         userGroupCacheMs: 60_000,
       },
+      auth: { enabled: true, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [] },
+      webhook: { allowedHosts: null, deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'] },
     } satisfies Config);
   });
 
@@ -249,9 +255,12 @@ describe('environment overrides', () => {
         baseUrl: 'https://slack.example.com',
         socketMode: false,
         appToken: OTHER_APP_TOKEN,
+        responseUrlHosts: ['hooks.slack.com'],
       },
       logging: { level: 'warn' },
       authz: config.authz,
+      auth: { enabled: true, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [] },
+      webhook: { allowedHosts: null, deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'] },
     } satisfies Config);
     expect(config.authz.slackUserGroups).toBe(true);
   });
@@ -291,6 +300,7 @@ describe('environment overrides', () => {
       'slack.socketMode': ['true', true],
       'slack.appToken': [APP_TOKEN, APP_TOKEN],
       'logging.level': ['trace', 'trace'],
+      'auth.enabled': ['true', true],
     };
     const documented = CONFIG_REFERENCE.filter((r) => r.env !== undefined);
     expect(documented.map((r) => r.key).sort()).toEqual(Object.keys(samples).sort());
@@ -361,7 +371,7 @@ describe('errors name the key', () => {
     const err = configError(() =>
       parseConfig({ slak: { token: TOKEN }, server: { prot: 1 }, slack: { bot_name: 'x', app: { verification_token: 'v' } }, logging: { levle: 'info' } }, {}),
     );
-    expect(issue(err, 'slak')).toBe('unknown key (did you mean "slack"? allowed: server, database, slack, logging, authz)');
+    expect(issue(err, 'slak')).toBe('unknown key (did you mean "slack"? allowed: server, database, slack, logging, authz, auth, webhook)');
     expect(issue(err, 'server.prot')).toMatch(/did you mean "port"/);
     expect(issue(err, 'slack.bot_name')).toMatch(/did you mean "botName"/);
     expect(issue(err, 'slack.app.verification_token')).toMatch(/signing secret/);
@@ -463,9 +473,12 @@ describe('secrets', () => {
         baseUrl: 'https://slack.com',
         socketMode: false,
         appToken: null,
+        responseUrlHosts: ['hooks.slack.com'],
       },
       logging: { level: 'info' },
       authz: { roles: {}, slackUserGroups: false, userGroupCacheMs: 300_000 },
+      auth: config.auth,
+      webhook: config.webhook,
     });
     expect(JSON.stringify(shown)).not.toMatch(/SECRETTOKEN|dbpass|8f742231/);
     expect(config.slack.token).toBe(TOKEN);
@@ -513,7 +526,7 @@ describe('CONFIG_REFERENCE', () => {
   const MAP_SETTINGS = new Set(['authz.roles']);
   const keysOf = (obj: Record<string, unknown>, prefix = ''): string[] =>
     Object.entries(obj).flatMap(([k, v]) =>
-      v !== null && typeof v === 'object' && !MAP_SETTINGS.has(`${prefix}${k}`)
+      v !== null && typeof v === 'object' && !Array.isArray(v) && !MAP_SETTINGS.has(`${prefix}${k}`)
         ? keysOf(v as Record<string, unknown>, `${prefix}${k}.`)
         : [`${prefix}${k}`],
     );
@@ -655,6 +668,7 @@ describe('Socket Mode (slack.socketMode, slack.appToken)', () => {
       baseUrl: 'https://slack.com',
       socketMode: true,
       appToken: '***',
+      responseUrlHosts: ['hooks.slack.com'],
     });
     expect(JSON.stringify(shown)).not.toContain('APPSECRETVALUE');
     expect(config.slack.appToken).toBe(APP_TOKEN);

@@ -4,7 +4,7 @@ import type { Store } from '../../store/index.js';
 import type { Engine } from '../../engine/engine.js';
 
 export function healthRoutes(app: FastifyInstance, deps: { store: Store; engine: Engine }): void {
-  app.get('/health', async (_req, reply) => {
+  app.get('/health', { config: { auth: 'none' } }, async (_req, reply) => {
     const database = await deps.store.ping();
     const engine = deps.engine.running;
     const up = database && engine;

@@ -9,7 +9,8 @@
  * - `PUT /pipelines/{id}/pause`, `PUT /pipelines/{id}/resume`, `PUT /pipelines/{id}/stages/{stageId}/restart`,
  *   `DELETE /pipelines/{id}` (an ended execution; a running one answers 409: cancel it first, as orca refuses)
  *
- * Who is acting is read from `X-SPINNAKER-USER` (Gate's header) until authentication lands; default "anonymous".
+ * Who is acting is `req.identity` (src/auth/identity.ts: a bearer token, or Gate's `X-SPINNAKER-USER` from a trusted
+ * proxy — from anyone while auth is disabled); "anonymous" when nobody is known.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -30,11 +31,9 @@ export interface RouteDeps {
   roles: RoleResolver;
 }
 
-/** The acting user: `X-SPINNAKER-USER` when present, else "anonymous". */
+/** The acting user: the request's identity (see src/auth/identity.ts), "anonymous" when nobody is known. */
 export function actingUser(req: FastifyRequest): string {
-  const h = req.headers['x-spinnaker-user'];
-  const v = Array.isArray(h) ? h[0] : h;
-  return v && v.trim() !== '' ? v.trim().slice(0, 256) : 'anonymous';
+  return req.identity?.user ?? 'anonymous';
 }
 
 /** Execution JSON as Gate returns it (the stored copy of the pipeline config is internal). */
@@ -95,7 +94,7 @@ const listQuery = z.object({
   statuses: z.string().optional(),
 });
 
-export function pipelineRoutes(app: FastifyInstance, { store, engine, roles }: RouteDeps): void {
+export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDeps): void {
   app.post('/pipelines', async (req, reply) => {
     const config = validatePipelineConfig(req.body);
     const now = Date.now();
@@ -145,11 +144,10 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine, roles }: R
     const byId = await store.repos.pipelines.byId(pipeline);
     const config = byId && byId.application === application ? byId : await store.repos.pipelines.byName(application, pipeline);
     if (!config) throw new NotFoundError(`application ${application} has no pipeline named or with id "${pipeline}"`);
-    // Gate puts the authenticated user on the trigger: when X-SPINNAKER-USER is set it wins over the body's `user`
-    // (otherwise anyone behind an authenticating proxy could name someone else as the triggerer and defeat
-    // preventSelfApproval).
-    const header = req.headers['x-spinnaker-user'];
-    const user = header !== undefined && actingUser(req) !== 'anonymous' ? actingUser(req) : (body.user ?? 'anonymous');
+    // Gate puts the authenticated user on the trigger: a known caller wins over the body's `user` (otherwise anyone
+    // could name someone else as the triggerer and defeat preventSelfApproval). Only an anonymous caller, possible
+    // with auth disabled, may name one.
+    const user = req.identity.method !== 'none' ? req.identity.user : (body.user ?? 'anonymous');
     const execution = await engine.trigger(config, { ...body, type: body.type ?? 'manual', user });
     return reply.code(202).send({ ref: `/pipelines/${execution.id}` });
   });
@@ -216,8 +214,9 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine, roles }: R
       judgmentInput: body.judgmentInput ?? null,
       reason: body.reason ?? null,
       user,
-      roles: await roles.rolesFor(user),
-      via: 'api',
+      // The caller's roles: the token entry's plus authz.roles membership (worked out once, by the auth hook).
+      roles: req.identity.roles,
+      via: req.identity.via,
     });
     switch (outcome.outcome) {
       case 'accepted':

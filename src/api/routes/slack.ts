@@ -24,7 +24,7 @@ function header(v: string | string[] | undefined): string | undefined {
 }
 
 export function slackRoutes(app: FastifyInstance, deps: SlackRouteDeps): void {
-  app.post('/notifications/callbacks/slack', async (req, reply) => {
+  app.post('/notifications/callbacks/slack', { config: { auth: 'none' } }, async (req, reply) => {
     if (!deps.interactions) {
       return reply.code(404).send(errorBody(404, 'Slack is not enabled on this service (slack.enabled is false)'));
     }

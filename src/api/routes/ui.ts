@@ -28,5 +28,5 @@ const PAGE = `<!doctype html>
 `;
 
 export function uiRoutes(app: FastifyInstance): void {
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  app.get('/', { config: { auth: 'none' } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
 }

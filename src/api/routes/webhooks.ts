@@ -24,7 +24,7 @@ export interface WebhookRouteDeps {
 }
 
 export function webhookRoutes(app: FastifyInstance, { store, engine }: WebhookRouteDeps): void {
-  app.post<{ Params: { source: string } }>('/webhooks/webhook/:source', async (req, reply) => {
+  app.post<{ Params: { source: string } }>('/webhooks/webhook/:source', { config: { auth: 'none' } }, async (req, reply) => {
     const { source } = req.params;
     const body = req.body === undefined ? {} : req.body; // no body is an empty event; a JSON null is not an object
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {

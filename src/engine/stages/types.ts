@@ -8,6 +8,7 @@ import type { PipelineExecution, StageExecution } from '../../model/execution.js
 import type { PipelineConfig } from '../../model/pipeline.js';
 import type { ExecutionStatus } from '../../model/status.js';
 import type { DomainEvent } from '../events.js';
+import type { NetworkGuard } from './webhook/guard.js';
 
 export interface StageRunContext {
   execution: PipelineExecution;
@@ -96,9 +97,10 @@ export interface StageType {
    * stage is still RUNNING (a cancel meanwhile wins). At least once: after a crash the call may be made again.
    * `signal` aborts when the engine stops or the work's lease is about to run out. Throwing retries the task
    * with backoff. `launcher` (always given by the engine; optional so callers of `execute` in tests may omit it)
-   * reads configs and executions and starts child executions.
+   * reads configs and executions and starts child executions. `network` says where outbound HTTP may connect
+   * (`webhook.allowedHosts`/`deniedCidrs`); absent, the default policy applies.
    */
-  execute?(ctx: StageRunContext & { signal: AbortSignal; launcher?: ExecutionLauncher }): Promise<TaskResult>;
+  execute?(ctx: StageRunContext & { signal: AbortSignal; launcher?: ExecutionLauncher; network?: NetworkGuard }): Promise<TaskResult>;
   /** Called when a RUNNING stage is canceled (execution canceled or failed elsewhere). Returns events to publish. */
   onCancel?(ctx: StageRunContext): { events?: DomainEvent[] };
 }

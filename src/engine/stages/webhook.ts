@@ -34,6 +34,7 @@ import type { StageRunContext, StageType, TaskResult } from './types.js';
 import { readWebhookConfig, webhookSchema, urlProblem, type WebhookConfig } from './webhook/config.js';
 import { exchange, HttpFailure, safeUrl, scrub, splitCredentials, statusName, type HttpAnswer } from './webhook/http.js';
 import { readJsonPath } from './webhook/json-path.js';
+import type { NetworkGuard } from './webhook/guard.js';
 
 /** Most response body read, in bytes (1 MiB); a larger answer fails the stage. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -55,7 +56,7 @@ type WebhookOutput = Record<string, unknown>;
 
 interface Call {
   cfg: WebhookConfig;
-  ctx: StageRunContext & { signal: AbortSignal };
+  ctx: StageRunContext & { signal: AbortSignal; network?: NetworkGuard };
   /** Values that must never appear in messages or stored bodies. */
   secrets: string[];
   /** The `webhook` object already in the context. */
@@ -97,7 +98,7 @@ async function create(call: Call): Promise<TaskResult> {
   const target = `${cfg.method} ${safeUrl(cfg.url)}`;
   let answer: HttpAnswer;
   try {
-    answer = await exchange({ method: cfg.method, url: cfg.url, headers, body, timeoutMs: cfg.requestTimeoutMs, maxBodyBytes: MAX_BODY_BYTES, signal: ctx.signal });
+    answer = await exchange({ method: cfg.method, url: cfg.url, headers, body, timeoutMs: cfg.requestTimeoutMs, maxBodyBytes: MAX_BODY_BYTES, signal: ctx.signal, guard: ctx.network });
   } catch (err) {
     if (!(err instanceof HttpFailure)) throw err;
     if (err.kind === 'connection' || (err.kind === 'timeout' && IDEMPOTENT.has(cfg.method))) return retry(call, err.message, {});
@@ -159,7 +160,7 @@ async function monitor(call: Call, endpoint: string): Promise<TaskResult> {
   }
   let answer: HttpAnswer;
   try {
-    answer = await exchange({ method: 'GET', url: endpoint, headers, timeoutMs: cfg.requestTimeoutMs, maxBodyBytes: MAX_BODY_BYTES, signal: ctx.signal });
+    answer = await exchange({ method: 'GET', url: endpoint, headers, timeoutMs: cfg.requestTimeoutMs, maxBodyBytes: MAX_BODY_BYTES, signal: ctx.signal, guard: ctx.network });
   } catch (err) {
     if (!(err instanceof HttpFailure)) throw err;
     if (err.kind === 'connection' || err.kind === 'timeout') return retry(call, err.message, prev);

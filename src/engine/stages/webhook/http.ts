@@ -1,9 +1,13 @@
 /**
- * One HTTP exchange for the webhook stage, over Node's built-in `fetch` (undici): a per-request timeout, a cap on
+ * One HTTP exchange for the webhook stage, over Node's `http`/`https` clients: every connection checked by the
+ * `NetworkGuard` (IP literals before connecting, names in the socket's DNS lookup), a per-request timeout, a cap on
  * the response body, redirects not followed (orca's WebhookService hands 3xx back to the task, which treats it as
- * an answer), and errors that never carry header values or URL credentials.
+ * an answer), and errors that never carry header values or URL credentials. (Node's `fetch` offers no hook into
+ * its DNS lookup without the undici package, hence `http.request`.)
  */
-import { STATUS_CODES } from 'node:http';
+import http, { STATUS_CODES, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { AddressDeniedError, DENIED_CODE, NetworkGuard } from './guard.js';
 
 /** What came back. `text` is the whole body (at most the cap); `body` is it parsed as JSON when it is JSON. */
 export interface HttpAnswer {
@@ -18,7 +22,7 @@ export class HttpFailure extends Error {
   override readonly name = 'HttpFailure';
   constructor(
     message: string,
-    readonly kind: 'connection' | 'timeout' | 'too-large' | 'other',
+    readonly kind: 'connection' | 'timeout' | 'too-large' | 'denied' | 'other',
   ) {
     super(message);
   }
@@ -49,7 +53,11 @@ export interface HttpRequest {
   maxBodyBytes: number;
   /** The engine's signal (shutdown, lease running out). When it aborts, the raw AbortError is rethrown. */
   signal: AbortSignal;
+  /** Where connections may go; default `DEFAULT_NETWORK_POLICY` (link-local and metadata addresses denied). */
+  guard?: NetworkGuard;
 }
+
+const DEFAULT_GUARD = new NetworkGuard();
 
 /**
  * Sends one request and reads the answer.
@@ -63,39 +71,64 @@ export async function exchange(req: HttpRequest): Promise<HttpAnswer> {
   const { url, authorization } = splitCredentials(req.url);
   const headers = { ...req.headers };
   if (authorization && !Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) headers.Authorization = authorization;
-  let res: Response;
+  const guard = req.guard ?? DEFAULT_GUARD;
+  let u: URL;
   try {
-    res = await fetch(url, { method: req.method, headers, body: req.body, redirect: 'manual', signal });
+    u = new URL(url);
+    guard.checkHost(u.hostname);
+  } catch (err) {
+    if (err instanceof AddressDeniedError) throw new HttpFailure(`${target} refused: ${err.message}; no connection was made`, 'denied');
+    throw new HttpFailure(`${target} failed: not a valid URL`, 'other');
+  }
+  let res: IncomingMessage;
+  try {
+    res = await send(u, req, headers, signal, guard);
   } catch (err) {
     throw classify(err, req, timeout, target);
   }
-  const declared = Number(res.headers.get('content-length'));
+  const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > req.maxBodyBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge(target, res.status, req.maxBodyBytes);
+    res.destroy();
+    throw tooLarge(target, res.statusCode ?? 0, req.maxBodyBytes);
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
   try {
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > req.maxBodyBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw tooLarge(target, res.status, req.maxBodyBytes);
-        }
-        chunks.push(value);
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > req.maxBodyBytes) {
+        res.destroy();
+        throw tooLarge(target, res.statusCode ?? 0, req.maxBodyBytes);
       }
+      chunks.push(chunk);
     }
   } catch (err) {
     if (err instanceof HttpFailure) throw err;
     throw classify(err, req, timeout, target);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  return { status: res.status, headers: res.headers, text, body: parseBody(text, res.headers.get('content-type')) };
+  const answerHeaders = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      try {
+        answerHeaders.append(name, v);
+      } catch {
+        // a header value Headers refuses: leave it out
+      }
+    }
+  }
+  return { status: res.statusCode ?? 0, headers: answerHeaders, text, body: parseBody(text, answerHeaders.get('content-type')) };
+}
+
+/** Sends the request; resolves with the response once its head arrived. */
+function send(u: URL, req: HttpRequest, headers: Record<string, string>, signal: AbortSignal, guard: NetworkGuard): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const client = u.protocol === 'https:' ? https : http;
+    const r = client.request(u, { method: req.method, headers, signal, lookup: guard.lookup as never, agent: false });
+    r.on('response', resolve);
+    r.on('error', reject);
+    r.end(req.body);
+  });
 }
 
 function tooLarge(target: string, status: number, cap: number): HttpFailure {
@@ -103,9 +136,10 @@ function tooLarge(target: string, status: number, cap: number): HttpFailure {
 }
 
 function classify(err: unknown, req: HttpRequest, timeout: AbortSignal, target: string): unknown {
-  if (req.signal.aborted) return err; // the engine is stopping: let it retry the message later
+  if (req.signal.aborted) return req.signal.reason ?? err; // the engine is stopping: let it retry the message later
   if (timeout.aborted) return new HttpFailure(`${target} did not answer within ${req.timeoutMs / 1000} s`, 'timeout');
   const code = errorCode(err);
+  if (code === DENIED_CODE) return new HttpFailure(`${target} refused: ${(err as Error).message}; no request was sent`, 'denied');
   if (code && CONNECTION_CODES.has(code)) return new HttpFailure(`${target} could not be reached (${code})`, 'connection');
   return new HttpFailure(`${target} failed: ${code ?? describeCause(err)}`, 'other');
 }

@@ -1,0 +1,170 @@
+/**
+ * Who is calling: one `Identity` per request, worked out once in an `onRequest` hook (before the body is read)
+ * and read by the routes as `req.identity` wherever Gate's `X-SPINNAKER-USER` used to be read directly.
+ *
+ * Ways in, in order:
+ * 1. `Authorization: Bearer <token>` matching an `auth.tokens` entry (by SHA-256) → that entry's user and roles.
+ *    A Bearer token that matches nothing is a 401 (`error="invalid_token"`), auth enabled or not.
+ * 2. `auth.trustedHeader` (default `X-SPINNAKER-USER`, what Gate and an authenticating proxy set): with auth
+ *    enabled, believed only when the TCP peer is in `auth.trustedProxies`; with auth disabled, from anyone (the
+ *    behaviour before authentication existed).
+ * 3. Nobody: `anonymous`. With auth enabled, a route that is not open answers 401 with
+ *    `WWW-Authenticate: Bearer realm="slackops"` (RFC 6750) and a message saying how to authenticate.
+ *
+ * Roles are the token entry's plus those `authz.roles` gives the user's email. Holders of an `auth.adminRoles` role
+ * are `admin`. Open routes (`config: {auth: 'none'}`): `/health`, the Slack callback (Slack's signature is its
+ * authentication) and echo's webhook trigger (unauthenticated in Spinnaker too).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { JudgmentVia } from '../model/judgment.js';
+import { CidrSet } from './cidr.js';
+import { TokenTable } from './tokens.js';
+
+/** The caller of one request. */
+export interface Identity {
+  /** The user's email (or a token's service name); `anonymous` when nobody is known. */
+  user: string;
+  /** Roles held: the token entry's and `authz.roles` membership of `user`; no duplicates. */
+  roles: string[];
+  /** Holds a role listed in `auth.adminRoles`. */
+  admin: boolean;
+  /** How the request came: `api` unless a client says `X-SLACKOPS-CLIENT: ui|cli` (recorded with judgments). */
+  via: JudgmentVia;
+  /**
+   * How the user was established: a token, the trusted header from a trusted proxy, the header from anyone
+   * (auth disabled), or not at all.
+   */
+  method: 'token' | 'trusted-header' | 'header' | 'none';
+  /** The `auth.tokens` entry's name when `method` is `token`. */
+  tokenName?: string;
+}
+
+/** Something that knows which roles `authz.roles` gives a user (the judgment rules' RoleResolver). */
+export interface RoleSource {
+  rolesFor(user: string): Promise<string[]>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, set by the auth hook before anything else runs. */
+    identity: Identity;
+  }
+  interface FastifyContextConfig {
+    /** `'none'`: the route is open even with auth enabled (it authenticates its callers itself, or needs none). */
+    auth?: 'none';
+  }
+}
+
+/** Longest user name taken from a header (as the old `actingUser`). */
+const MAX_USER = 256;
+
+const ANONYMOUS: Identity = Object.freeze({ user: 'anonymous', roles: [], admin: false, via: 'api', method: 'none' }) as Identity;
+
+/** Auth settings and the role source, as `installAuth` needs them. */
+export interface AuthOptions {
+  auth: Config['auth'];
+  roles: RoleSource;
+}
+
+/** The outcome of looking at a request's credentials. */
+type Resolution = { identity: Identity } | { refuse: string; invalidToken: boolean };
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Works out requests' identities from `auth` settings. Pure apart from the role source; used by `installAuth`.
+ */
+export class IdentityResolver {
+  private readonly tokens: TokenTable;
+  private readonly proxies: CidrSet;
+  private readonly header: string;
+  private readonly adminRoles: Set<string>;
+
+  constructor(private readonly opts: AuthOptions) {
+    this.tokens = new TokenTable(opts.auth.tokens);
+    this.proxies = new CidrSet(opts.auth.trustedProxies);
+    this.header = opts.auth.trustedHeader.toLowerCase();
+    this.adminRoles = new Set(opts.auth.adminRoles.map((r) => r.toLowerCase()));
+  }
+
+  /** Whether requests must authenticate. */
+  get enabled(): boolean {
+    return this.opts.auth.enabled;
+  }
+
+  /**
+   * The identity of a request with these headers from TCP peer `peer`, or why it is refused (never throws).
+   * @param headers Node's lower-cased request headers.
+   */
+  async resolve(headers: Record<string, string | string[] | undefined>, peer: string | undefined): Promise<Resolution> {
+    const enabled = this.opts.auth.enabled;
+    const client = first(headers['x-slackops-client'])?.trim().toLowerCase();
+    const via: JudgmentVia = client === 'ui' || client === 'cli' ? client : 'api';
+    const authorization = first(headers.authorization)?.trim();
+    if (authorization) {
+      const m = /^bearer\s+(\S+)$/i.exec(authorization);
+      if (m) {
+        const entry = this.tokens.find(m[1]!);
+        if (!entry) return { refuse: 'the bearer token is not valid (not one of auth.tokens; it may have been removed or mistyped)', invalidToken: true };
+        return { identity: await this.identity(entry.user, entry.roles, via, 'token', entry.name) };
+      }
+      if (enabled) {
+        return { refuse: `Authorization: only the Bearer scheme is accepted (got ${JSON.stringify(authorization.split(/\s/)[0]!.slice(0, 20))})`, invalidToken: false };
+      }
+    }
+    const named = first(headers[this.header])?.trim().slice(0, MAX_USER);
+    if (named) {
+      if (!enabled) return { identity: await this.identity(named, [], via, 'header') };
+      if (peer !== undefined && this.proxies.match(peer) !== null) return { identity: await this.identity(named, [], via, 'trusted-header') };
+      return {
+        refuse: `${this.opts.auth.trustedHeader} was ignored: it is believed only from auth.trustedProxies, and ${peer ?? 'this peer'} is not one. ${HOW}`,
+        invalidToken: false,
+      };
+    }
+    if (enabled) return { refuse: `authentication required. ${HOW}`, invalidToken: false };
+    return { identity: { ...ANONYMOUS, via } };
+  }
+
+  private async identity(user: string, tokenRoles: string[], via: JudgmentVia, method: Identity['method'], tokenName?: string): Promise<Identity> {
+    const roles = [...new Set([...tokenRoles, ...(await this.opts.roles.rolesFor(user))])];
+    const admin = roles.some((r) => this.adminRoles.has(r.toLowerCase()));
+    return { user, roles, admin, via, method, ...(tokenName !== undefined ? { tokenName } : {}) };
+  }
+}
+
+const HOW =
+  'Send Authorization: Bearer <token> with a token listed (by its SHA-256) in auth.tokens (slackops token create makes one), or come through a proxy listed in auth.trustedProxies that sets the user header.';
+
+/** 401 in the API's error shape, with the challenge RFC 6750 asks for. */
+function unauthorized(reply: FastifyReply, message: string, invalidToken: boolean) {
+  const challenge = invalidToken ? 'Bearer realm="slackops", error="invalid_token"' : 'Bearer realm="slackops"';
+  return reply.code(401).header('www-authenticate', challenge).send({ status: 401, error: 'Unauthorized', message });
+}
+
+/**
+ * Installs the identity hook on `app` (every route, including ones added later) and `GET /auth/me`
+ * (`{user, roles, admin, via, method, tokenName?}`: who the service thinks you are).
+ */
+export function installAuth(app: FastifyInstance, opts: AuthOptions): IdentityResolver {
+  const resolver = new IdentityResolver(opts);
+  app.decorateRequest('identity', null as unknown as Identity);
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const open = req.routeOptions.config?.auth === 'none';
+    const r = await resolver.resolve(req.headers, req.socket.remoteAddress);
+    if ('identity' in r) {
+      req.identity = r.identity;
+      return;
+    }
+    if (open) {
+      req.identity = ANONYMOUS;
+      return;
+    }
+    req.log.info({ reason: r.refuse.split('.')[0], peer: req.socket.remoteAddress }, 'refused an unauthenticated request');
+    return unauthorized(reply, r.refuse, r.invalidToken);
+  });
+  app.get('/auth/me', async (req) => req.identity);
+  return resolver;
+}
