@@ -34,6 +34,11 @@ export interface SlackInteractionOptions {
   logger: Logger;
   /** Called after a new click was recorded (tells other replicas: PostgreSQL NOTIFY). */
   onRecorded?: () => void;
+  /**
+   * How long a claimed click is held before another replica may process it (ms; default 30,000). A killed
+   * replica's clicks are processed by another after it; processing a click twice judges once (compare-and-set).
+   */
+  leaseMs?: number;
   /** How long a users.info answer is trusted (ms). Default 1 hour. */
   userCacheTtlMs?: number;
   clock?: () => number;
@@ -97,7 +102,7 @@ export class SlackInteractionProcessor {
   }
 
   private async tick(): Promise<number> {
-    const batch = await this.opts.store.transaction((tx) => tx.slackInteractions.claim(this.clock(), 30_000, 8));
+    const batch = await this.opts.store.transaction((tx) => tx.slackInteractions.claim(this.clock(), this.opts.leaseMs ?? 30_000, 8));
     for (const row of batch) await this.processRow(row);
     return batch.length;
   }

@@ -31,6 +31,12 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Items delivered in parallel per batch (default 4). */
   concurrency?: number;
+  /**
+   * How long a claimed item is held before another replica may deliver it (ms; default 120,000). Longer than
+   * any one delivery takes (Slack calls time out after 10 s each, with no retry in-process), so that a live
+   * delivery is never doubled; a killed replica's items are delivered by another after it.
+   */
+  leaseMs?: number;
 }
 
 /** Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes. */
@@ -67,7 +73,7 @@ export class NotificationDispatcher {
 
   private async tick(): Promise<number> {
     const now = this.clock();
-    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, 120_000, this.opts.concurrency ?? 4));
+    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, this.opts.leaseMs ?? 120_000, this.opts.concurrency ?? 4));
     await Promise.all(batch.map((item) => this.deliver(item)));
     return batch.length;
   }
