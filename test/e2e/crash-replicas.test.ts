@@ -30,6 +30,8 @@ if (unavailable) console.warn(`test/e2e/crash-replicas.test.ts skipped: ${unavai
 const pgDescribe = unavailable ? describe.skip : describe;
 
 const N = 50;
+/** Executions 0..39 wait 1 s before their judgment; 40..49 are triggered right before the kill and wait 5 s. */
+const EARLY = 40;
 const ALICE = { id: 'U0ALICE', name: 'alice' };
 const BOB = { id: 'U0BOB', name: 'bob' };
 /** Executions 0..19 judged before the kill, 20..29 clicked on A right before it, 30..49 after it on B. */
@@ -73,15 +75,16 @@ pgDescribe('SIGKILL of one of two replicas on PostgreSQL', () => {
   it('ends every execution right, posts each judgment message once and keeps every judgment made before the kill', async () => {
     const replicas = [a, b];
     expect((await a.api('POST', '/pipelines', crashPipeline('crash'))).status).toBe(200);
+    expect((await a.api('POST', '/pipelines', { ...crashPipeline('crash', 5), name: 'Ship late' })).status).toBe(200);
     const ids: string[] = [];
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < EARLY; i++) {
       const res = await replicas[i % 2]!.api('POST', '/pipelines/crash/Ship', {});
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       ids.push(res.body.ref.replace('/pipelines/', ''));
     }
     // Every judgment message posted, and its ts stored (the kill must not fall in the post → store window).
-    const posted = await waitFor('all 50 judgment messages', () => (judgmentPosts(slack).size === N ? judgmentPosts(slack) : null), 45_000);
-    await waitFor('all 50 message refs stored', async () => (await query(db.url, 'select count(*)::int as n from slack_messages'))[0].n >= N, 20_000);
+    const posted = await waitFor('the first 40 judgment messages', () => (judgmentPosts(slack).size === EARLY ? judgmentPosts(slack) : null), 45_000);
+    await waitFor('the 40 message refs stored', async () => (await query(db.url, 'select count(*)::int as n from slack_messages'))[0].n >= EARLY, 20_000);
 
     // Before the kill: 20 judgments, clicks to either replica, reject dialogs submitted on the other one.
     await Promise.all(
@@ -98,6 +101,12 @@ pgDescribe('SIGKILL of one of two replicas on PostgreSQL', () => {
       30_000,
     );
     // In flight at the kill: 10 approvals sent to A and acknowledged, then A dies at once.
+    // Waiting at the kill: 10 more executions in their first (5 s) wait, their judgment messages not yet posted.
+    for (let i = EARLY; i < N; i++) {
+      const res = await replicas[i % 2]!.api('POST', '/pipelines/crash/Ship late', {});
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      ids.push(res.body.ref.replace('/pipelines/', ''));
+    }
     await Promise.all(ids.slice(20, 30).map((id) => judgeInSlack(slack, posted.get(id)!, 'continue', ALICE, a)));
     await a.kill9();
     const heldAtKill = await query(
@@ -109,9 +118,10 @@ pgDescribe('SIGKILL of one of two replicas on PostgreSQL', () => {
     console.info(`crash-replicas: at the kill, leased queue rows ${heldAtKill[0].queue}, leased outbox rows ${heldAtKill[0].outbox}, unprocessed clicks ${heldAtKill[0].clicks}`);
 
     // After the kill: the rest through the survivor.
+    const all = await waitFor('all 50 judgment messages', () => (judgmentPosts(slack).size === N ? judgmentPosts(slack) : null), 45_000);
     for (let i = 30; i < N; i++) {
       const d = decisionOf(i);
-      await judgeInSlack(slack, posted.get(ids[i]!)!, d, d === 'continue' ? ALICE : BOB, b);
+      await judgeInSlack(slack, all.get(ids[i]!)!, d, d === 'continue' ? ALICE : BOB, b);
     }
 
     const done = await waitFor(
@@ -139,6 +149,20 @@ pgDescribe('SIGKILL of one of two replicas on PostgreSQL', () => {
     expect([...after.entries()].filter(([, p]) => p.posts !== 1).map(([id, p]) => `${id}: ${p.posts}`)).toEqual([]);
     // Every message was updated to show the decision (buttons gone).
     await waitFor('every judgment message updated', () => ids.every((id) => (slack.message(after.get(id)!.channel, after.get(id)!.ts)?.updates ?? 0) >= 1), 30_000);
+    // ... and got its continue/stop reply in the thread (a delivery the killed process may have held).
+    await waitFor('a decision reply in every judgment thread', () => ids.every((id) => slack.replies(after.get(id)!.channel, after.get(id)!.ts).length >= 1), 30_000);
+    // Nothing the dead replica had claimed is left behind.
+    await waitFor(
+      'no pending outbox delivery or Slack click',
+      async () => {
+        const [r] = await query(
+          db.url,
+          `select (select count(*)::int from outbox where status = 'pending') as outbox, (select count(*)::int from slack_interactions where status = 'pending') as clicks`,
+        );
+        return r.outbox === 0 && r.clicks === 0;
+      },
+      30_000,
+    );
     expect(b.alive).toBe(true);
   }, 180_000);
 });
