@@ -101,6 +101,19 @@ pgDescribe('PostgreSQL restarted under two running replicas', () => {
     const listenersBefore = await query(server.url, `select count(*)::int as n from pg_stat_activity where query ilike 'LISTEN %'`);
     expect(listenersBefore[0].n).toBe(2);
 
+    // A hung server (frozen: connections open, nothing answers): /health still answers, 503, both replicas.
+    await server.freeze();
+    try {
+      for (const r of [a, b]) {
+        const h = await health(r);
+        expect(h.status, JSON.stringify(h.body)).toBe(503);
+        expect(h.body).toMatchObject({ status: 'DOWN', details: { database: 'DOWN' } });
+      }
+    } finally {
+      await server.thaw();
+    }
+    for (const r of [a, b]) await waitFor('/health 200 after the thaw', async () => (await health(r)).status === 200, 30_000);
+
     await server.stop();
     try {
       for (const r of [a, b]) {

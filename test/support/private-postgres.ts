@@ -58,6 +58,13 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
   /** Starts it again on the same port and data; resolves once it accepts connections. */
   start(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and each of its processes, by pid): connections stay open and
+   * new ones are accepted by the kernel, but nothing answers — a hung database rather than a stopped one.
+   */
+  freeze(): Promise<void>;
+  /** Undoes {@link freeze} (SIGCONT). */
+  thaw(): Promise<void>;
   /** Stops it (immediate) and deletes its directory. */
   destroy(): Promise<void>;
   /** The server's log, for failure messages. */
@@ -97,6 +104,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', logFile, '-w', '-t', '60', 'start']);
   };
   await start();
+  const freeze = async () => {
+    for (const pid of await serverPids(data)) process.kill(pid, 'SIGSTOP');
+  };
+  const thaw = async () => {
+    for (const pid of await serverPids(data)) process.kill(pid, 'SIGCONT');
+  };
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -104,7 +117,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     async stop() {
       await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
     },
+    freeze,
+    thaw,
     async destroy() {
+      await thaw().catch(() => undefined);
       await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -116,4 +132,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       }
     },
   };
+}
+
+/** The postmaster's pid (first line of postmaster.pid) and its children's (from `ps --ppid`). */
+async function serverPids(data: string): Promise<number[]> {
+  const main = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  if (!Number.isInteger(main) || main <= 0) throw new Error('no postmaster.pid');
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(main)]).catch(() => ({ stdout: '' }));
+  return [main, ...stdout.split(/\s+/).filter(Boolean).map(Number)];
 }
