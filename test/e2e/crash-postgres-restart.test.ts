@@ -56,8 +56,7 @@ pgDescribe('PostgreSQL restarted under two running replicas', () => {
     slack = await startFakeSlack({ token: BOT_TOKEN, users: CRASH_USERS });
     dir = mkdtempSync(join(tmpdir(), 'slackops-crash-pg-restart-'));
     const common = { dir, databaseUrl: server.url, slackBaseUrl: slack.baseUrl, leaseMs: 2_000 };
-    a = await Replica.start({ ...common, name: 'a' });
-    b = await Replica.start({ ...common, name: 'b' });
+    [a, b] = await Promise.all([Replica.start({ ...common, name: 'a' }), Replica.start({ ...common, name: 'b' })]);
   }, 120_000);
 
   afterAll(async () => {

@@ -59,9 +59,8 @@ pgDescribe('SIGKILL of one of two replicas on PostgreSQL', () => {
     slack = await startFakeSlack({ token: BOT_TOKEN, users: CRASH_USERS });
     dir = mkdtempSync(join(tmpdir(), 'slackops-crash-replicas-'));
     const common = { dir, databaseUrl: db.url, slackBaseUrl: slack.baseUrl, leaseMs: 2_000 };
-    // One after the other: the second start also checks that migrations on a migrated database are a no-op.
-    a = await Replica.start({ ...common, name: 'a' });
-    b = await Replica.start({ ...common, name: 'b' });
+    // At once: both migrate the empty database under Kysely's migration lock.
+    [a, b] = await Promise.all([Replica.start({ ...common, name: 'a' }), Replica.start({ ...common, name: 'b' })]);
   }, 90_000);
 
   afterAll(async () => {
