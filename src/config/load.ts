@@ -45,8 +45,8 @@ export interface Config {
     url: string;
     /**
      * How long a replica holds work it claimed before another replica (or this one after a restart on
-     * PostgreSQL) may take it over, in ms: queue messages are leased this long (renewed while they run), outbox
-     * deliveries twice this long, recorded Slack clicks half of it. Bounds {@link LEASE_MS_MIN}..{@link LEASE_MS_MAX};
+     * PostgreSQL) may take it over, in ms: queue messages are leased this long, outbox deliveries twice this long,
+     * recorded Slack clicks half of it; each lease is renewed every third of its length while the work runs. Bounds {@link LEASE_MS_MIN}..{@link LEASE_MS_MAX};
      * default 60,000. Shorter means faster take-over of a dead replica's work, but more renewal writes.
      */
     leaseMs: number;

@@ -73,7 +73,7 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     key: 'database.leaseMs',
     default: '60000',
     description:
-      "Lease on claimed work before another replica may take it over, in ms (2000-3600000): queue messages (renewed), deliveries 2x, Slack clicks 0.5x.",
+      "How long a replica holds claimed work (renewed while it runs) before another may take it over, in ms (2000-3600000); deliveries 2x, Slack clicks 0.5x.",
   },
   {
     key: 'slack.enabled',

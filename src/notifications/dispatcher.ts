@@ -32,9 +32,9 @@ export interface DispatcherOptions {
   /** Items delivered in parallel per batch (default 4). */
   concurrency?: number;
   /**
-   * How long a claimed item is held before another replica may deliver it (ms; default 120,000). Longer than
-   * any one delivery takes (Slack calls time out after 10 s each, with no retry in-process), so that a live
-   * delivery is never doubled; a killed replica's items are delivered by another after it.
+   * How long a claimed item is held before another replica may deliver it (ms; default 120,000). Renewed every
+   * third of it while the delivery runs, so a slow Slack call is not delivered twice; a killed replica's items are
+   * delivered by another once the lease runs out.
    */
   leaseMs?: number;
 }
@@ -79,6 +79,21 @@ export class NotificationDispatcher {
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
+    const leaseMs = this.opts.leaseMs ?? 120_000;
+    const renew = setInterval(() => {
+      const now = this.clock();
+      this.opts.store.repos.outbox
+        .renewLease(item.id, now + leaseMs, now)
+        .catch((err: unknown) => this.opts.logger.warn({ err, kind: item.kind }, 'outbox lease renewal failed'));
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    try {
+      await this.deliverLeased(item);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async deliverLeased(item: OutboxItem): Promise<void> {
     const { store, logger } = this.opts;
     if (item.kind === EVENT_OUTBOX_KIND) {
       await this.fanOut(item);

@@ -5,8 +5,14 @@
  *
  * "A while" is counted in calls: the fake fails the next N calls of a method with HTTP 500 (failNext), more calls
  * than there are messages, so every message meets at least one failure or waits behind one.
+ *
+ * Also: a delivery slower than its lease (a slow Slack) keeps the lease (renewed), so a second worker on the same
+ * database does not deliver it again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { Store } from '../../src/store/index.js';
+import { NotificationDispatcher } from '../../src/notifications/dispatcher.js';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
 import { blockActionsClick } from '../support/slack-requests.js';
 import { crashPipeline, judgmentPosts } from '../support/replica-process.js';
@@ -84,4 +90,29 @@ describe('Slack answering 500 for a while', () => {
       expect(text).toContain(i % 2 === 0 ? 'Approved' : 'Rejected');
     }
   }, 120_000);
+});
+
+describe('a delivery slower than its lease', () => {
+  it('is delivered once while a second worker waits for work on the same database', async () => {
+    const store = await Store.open('sqlite::memory:');
+    let calls = 0;
+    const slow = async () => {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 1_500)); // five leases long
+      return { result: 'delivered' as const };
+    };
+    const logger = pino({ level: 'silent' });
+    const workers = [1, 2].map(() => new NotificationDispatcher({ store, logger, handlers: { 'test.slow': slow }, leaseMs: 300 }));
+    try {
+      await store.repos.outbox.add({ kind: 'test.slow', dedupeKey: 'slow-1', payload: {} }, Date.now());
+      workers[0]!.start();
+      await waitFor('the delivery to start', () => calls === 1);
+      workers[1]!.start();
+      await waitFor('the item delivered', async () => (await store.repos.outbox.byKey('slow-1'))?.status === 'delivered', 10_000);
+      expect(calls).toBe(1);
+    } finally {
+      for (const w of workers) await w.stop();
+      await store.close();
+    }
+  });
 });
