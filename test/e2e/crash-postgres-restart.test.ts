@@ -65,7 +65,7 @@ pgDescribe('PostgreSQL restarted under two running replicas', () => {
     await slack?.close();
     await server?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('survives a connection cut in the middle of a transaction (no unhandled pg client error)', async () => {
     const store = await Store.open(server.url);

@@ -69,7 +69,7 @@ pgDescribe('SIGKILL of one of two replicas on PostgreSQL', () => {
     await slack?.close();
     await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('ends every execution right, posts each judgment message once and keeps every judgment made before the kill', async () => {
     const replicas = [a, b];

@@ -44,7 +44,7 @@ describe('SIGKILL of the SQLite process and a restart on the same file', () => {
     await proc?.kill9();
     await slack?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('ends every execution right, posts each judgment message once and keeps every judgment made before the kill', async () => {
     expect((await proc.api('POST', '/pipelines', crashPipeline('crash'))).status).toBe(200);
