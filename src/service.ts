@@ -56,9 +56,12 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       : null;
   let dispatcher: NotificationDispatcher | null = null;
   // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
+  // database.leaseMs: queue messages hold it (renewed), deliveries twice it, Slack clicks half.
+  const leaseMs = config.database.leaseMs;
   const engine = new Engine({
     store,
     logger,
+    leaseMs,
     onPublished: () => {
       dispatcher?.wake();
       store.notifyWork('outbox');
@@ -71,6 +74,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   dispatcher = new NotificationDispatcher({
     store,
     logger,
+    leaseMs: 2 * leaseMs,
     handlers: slack ? slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger, botName: config.slack.botName }) : {},
     missingHandlerReason: (kind) => (kind.startsWith('slack.') ? 'slack is not enabled (slack.enabled: false)' : `no handler for ${kind}`),
   });
@@ -83,7 +87,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   });
   // A click recorded on this replica wakes this replica's processor and, on PostgreSQL, the others.
   const interactions = slack
-    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, onRecorded: () => store.notifyWork('interactions') })
+    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, leaseMs: Math.floor(leaseMs / 2), onRecorded: () => store.notifyWork('interactions') })
     : null;
   const app = buildApp({
     store,

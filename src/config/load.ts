@@ -49,6 +49,13 @@ export interface Config {
   database: {
     /** `sqlite:/absolute/path`, `sqlite::memory:`, `postgres://...` or `postgresql://...`. */
     url: string;
+    /**
+     * How long a replica holds work it claimed before another replica (or this one after a restart on
+     * PostgreSQL) may take it over, in ms: queue messages are leased this long, outbox deliveries twice this long,
+     * recorded Slack clicks half of it; each lease is renewed every third of its length while the work runs. Bounds {@link LEASE_MS_MIN}..{@link LEASE_MS_MAX};
+     * default 60,000. Shorter means faster take-over of a dead replica's work, but more renewal writes.
+     */
+    leaseMs: number;
   };
   slack: {
     enabled: boolean;
@@ -142,6 +149,23 @@ const DEFAULTS = {
   responseUrlHosts: ['hooks.slack.com'],
   trustedHeader: 'X-SPINNAKER-USER',
   deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'],
+  /** `database.leaseMs`: one minute. */
+  leaseMs: 60_000,
+};
+
+/** Smallest `database.leaseMs` (ms): below it renewals (every third of a lease) would be mostly write traffic. */
+export const LEASE_MS_MIN = 2_000;
+/** Largest `database.leaseMs` (ms): a dead replica's work must not wait longer than an hour. */
+export const LEASE_MS_MAX = 3_600_000;
+
+/** `database.leaseMs`: a whole number of ms within {@link LEASE_MS_MIN}..{@link LEASE_MS_MAX}. */
+const parseLeaseMs: ValueParser<number> = (raw) => {
+  const r = parseMilliseconds(raw);
+  if (!r.ok || r.value === undefined) return r;
+  if (r.value < LEASE_MS_MIN || r.value > LEASE_MS_MAX) {
+    return { ok: false, problem: `expected a whole number of milliseconds between ${LEASE_MS_MIN} and ${LEASE_MS_MAX}, got ${r.value}` };
+  }
+  return r;
 };
 
 /** True for `localhost` and loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x). */
@@ -290,6 +314,7 @@ function fileSchema(c: Collector, cwd: string) {
     }),
     database: section(c, 'database', {
       url: leaf(c, 'database.url', parseDatabaseUrl(cwd)),
+      leaseMs: leaf(c, 'database.leaseMs', parseLeaseMs),
     }),
     slack: section(c, 'slack', {
       enabled: leaf(c, 'slack.enabled', parseBoolean),
@@ -490,6 +515,7 @@ function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, 
     },
     database: {
       url: (values['database.url'] as string | undefined) ?? `sqlite:${path.resolve(cwd, DEFAULTS.databaseFile)}`,
+      leaseMs: f.database.leaseMs ?? DEFAULTS.leaseMs,
     },
     slack: {
       enabled: (values['slack.enabled'] as boolean | undefined) ?? false,

@@ -71,6 +71,12 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
       'sqlite:PATH (relative to the working directory), sqlite::memory:, or postgres://user:password@host:5432/db (postgresql:// too).',
   },
   {
+    key: 'database.leaseMs',
+    default: '60000',
+    description:
+      "How long a replica holds claimed work (renewed while it runs) before another may take it over, in ms (2000-3600000); deliveries 2x, Slack clicks 0.5x.",
+  },
+  {
     key: 'slack.enabled',
     default: 'false',
     env: ENV_VARS['slack.enabled'],

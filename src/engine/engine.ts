@@ -223,6 +223,12 @@ export class Engine {
         .then((published) => {
           if (published) this.opts.onPublished?.();
         })
+        // `handle` fails only when even acking or releasing the message failed (the database is down): the
+        // message keeps its lease, which runs out, and it is handled again. Unhandled, the rejection would end
+        // the process.
+        .catch((err: unknown) => {
+          this.opts.logger.error({ err, kind: msg.kind, executionId: msg.executionId }, 'queue message could not be acked or released; retried when its lease runs out');
+        })
         .finally(() => {
           this.inflight.delete(p);
           this.loop.wake();

@@ -34,6 +34,12 @@ export interface SlackInteractionOptions {
   logger: Logger;
   /** Called after a new click was recorded (tells other replicas: PostgreSQL NOTIFY). */
   onRecorded?: () => void;
+  /**
+   * How long a claimed click is held before another replica may process it (ms; default 30,000); renewed every
+   * third of it while the click is processed. A killed replica's clicks are processed by another once the lease
+   * runs out; processing a click twice still judges once (compare-and-set).
+   */
+  leaseMs?: number;
   /** How long a users.info answer is trusted (ms). Default 1 hour. */
   userCacheTtlMs?: number;
   clock?: () => number;
@@ -105,12 +111,27 @@ export class SlackInteractionProcessor {
   }
 
   private async tick(): Promise<number> {
-    const batch = await this.opts.store.transaction((tx) => tx.slackInteractions.claim(this.clock(), 30_000, 8));
+    const batch = await this.opts.store.transaction((tx) => tx.slackInteractions.claim(this.clock(), this.opts.leaseMs ?? 30_000, 8));
     for (const row of batch) await this.processRow(row);
     return batch.length;
   }
 
   private async processRow(row: SlackInteractionRow): Promise<void> {
+    const leaseMs = this.opts.leaseMs ?? 30_000;
+    const renew = setInterval(() => {
+      const now = this.clock();
+      this.opts.store.repos.slackInteractions
+        .renewLease(row.id, now + leaseMs, now)
+        .catch((err: unknown) => this.opts.logger.warn({ err, interaction: row.id }, 'slack click lease renewal failed'));
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    try {
+      await this.processLeased(row);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async processLeased(row: SlackInteractionRow): Promise<void> {
     const repo = this.opts.store.repos.slackInteractions;
     const log = this.log.child({ interaction: row.id, ...clickLogFields(row.payload) });
     try {

@@ -31,6 +31,12 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Items delivered in parallel per batch (default 4). */
   concurrency?: number;
+  /**
+   * How long a claimed item is held before another replica may deliver it (ms; default 120,000). Renewed every
+   * third of it while the delivery runs, so a slow Slack call is not delivered twice; a killed replica's items are
+   * delivered by another once the lease runs out.
+   */
+  leaseMs?: number;
 }
 
 /** Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes. */
@@ -84,12 +90,27 @@ export class NotificationDispatcher {
 
   private async tick(): Promise<number> {
     const now = this.clock();
-    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, 120_000, this.opts.concurrency ?? 4));
+    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, this.opts.leaseMs ?? 120_000, this.opts.concurrency ?? 4));
     await Promise.all(batch.map((item) => this.deliver(item)));
     return batch.length;
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
+    const leaseMs = this.opts.leaseMs ?? 120_000;
+    const renew = setInterval(() => {
+      const now = this.clock();
+      this.opts.store.repos.outbox
+        .renewLease(item.id, now + leaseMs, now)
+        .catch((err: unknown) => this.log.child(outboxItemLogFields(item)).warn({ err }, 'outbox lease renewal failed'));
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    try {
+      await this.deliverLeased(item);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async deliverLeased(item: OutboxItem): Promise<void> {
     const { store } = this.opts;
     const log = this.log.child(outboxItemLogFields(item));
     if (item.kind === EVENT_OUTBOX_KIND) {

@@ -134,6 +134,14 @@ export class Store {
     // An idle connection dropped by the server (restart, network) must not crash the process; the next query
     // opens a new one and `ping()` reports the outage meanwhile.
     pool.on('error', () => undefined);
+    // pg-pool listens for 'error' only on idle clients: a client checked out between two queries of a
+    // transaction (the engine holds one while a handler runs) that loses its server (restart, admin shutdown)
+    // emits 'error' with no listener, and Node ends the process. Each client gets a listener of its own; the
+    // query in flight or the next one fails instead, the transaction rolls back, and the pool drops the client
+    // (it is no longer queryable) when it comes back.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     try {
       const client = await pool.connect();
       client.release();
@@ -182,13 +190,27 @@ export class Store {
     await this.db.updateTable('slack_interactions').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
   }
 
-  /** True when the database answers a trivial query. */
-  async ping(): Promise<boolean> {
+  /**
+   * True when the database answers a trivial query within `timeoutMs` (default 2,000 ms); false when it fails or
+   * takes longer (a server that is down, restarting or unreachable must not hold up `GET /health` — the pool's
+   * connect timeout alone is 10 s, and with every pooled connection busy the query would queue).
+   */
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
     try {
-      await sql`select 1`.execute(this.db);
-      return true;
-    } catch {
-      return false;
+      return await Promise.race([
+        sql`select 1`.execute(this.db).then(
+          () => true,
+          () => false,
+        ),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -385,6 +385,20 @@ export class OutboxRepository {
     return r ? { id: Number(r.id), status: r.status as OutboxStatus, lastError: r.last_error, attempts: Number(r.attempts) } : undefined;
   }
 
+  /**
+   * Extends the lease of an item still being delivered to `until` (epoch ms); only a live lease of a pending item
+   * is extended (one marked delivered, failed or retried meanwhile is left alone).
+   */
+  async renewLease(id: number, until: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ lease_until: until })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('lease_until', '>=', now)
+      .execute();
+  }
+
   async nextDueAt(now: number): Promise<number | null> {
     const row = await this.db
       .selectFrom('outbox')
@@ -534,6 +548,17 @@ export class SlackInteractionRepository {
       .updateTable('slack_interactions')
       .set({ status, result: JSON.stringify(result), processed_at: now, lease_until: null })
       .where('id', '=', id)
+      .execute();
+  }
+
+  /** Extends the lease of a click still being processed to `until` (epoch ms); only a live lease of a pending click. */
+  async renewLease(id: number, until: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('slack_interactions')
+      .set({ lease_until: until })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('lease_until', '>=', now)
       .execute();
   }
 

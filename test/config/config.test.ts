@@ -85,7 +85,7 @@ describe('defaults', () => {
     const config = loadConfig({ env: {} });
     expect(config).toEqual({
       server: { host: '127.0.0.1', port: 8084, publicUrl: 'http://127.0.0.1:8084' },
-      database: { url: `sqlite:${path.resolve(process.cwd(), 'data/slackops.db')}` },
+      database: { url: `sqlite:${path.resolve(process.cwd(), 'data/slackops.db')}`, leaseMs: 60_000 },
       slack: {
         enabled: false,
         token: null,
@@ -134,7 +134,7 @@ describe('a full YAML file', () => {
     const config = loadConfig({ file: file('full.yaml', FULL_YAML), env: {} });
     expect(config).toEqual({
       server: { host: '0.0.0.0', port: 9000, publicUrl: 'https://ci.example.com/slackops' },
-      database: { url: 'postgres://slackops:dbpass@db.example.com:5432/slackops' },
+      database: { url: 'postgres://slackops:dbpass@db.example.com:5432/slackops', leaseMs: 60_000 },
       slack: {
         enabled: true,
         token: TOKEN,
@@ -246,7 +246,7 @@ describe('environment overrides', () => {
     });
     expect(config).toEqual({
       server: { host: '10.0.0.5', port: 9300, publicUrl: 'https://other.example.com' },
-      database: { url: 'sqlite::memory:' },
+      database: { url: 'sqlite::memory:', leaseMs: 60_000 },
       slack: {
         enabled: false,
         token: OTHER_TOKEN,
@@ -331,6 +331,8 @@ describe('errors name the key', () => {
     ['database.url', { database: { url: 'sqlite:' } }, /needs a file path/],
     ['database.url', { database: { url: 'sqlite://x.db' } }, /not sqlite:\/\//],
     ['database.url', { database: { url: 5432 } }, /got a number/],
+    ['database.leaseMs', { database: { leaseMs: 500 } }, 'expected a whole number of milliseconds between 2000 and 3600000, got 500'],
+    ['database.leaseMs', { database: { leaseMs: 'soon' } }, /expected a whole number of milliseconds/],
     ['slack.enabled', { slack: { enabled: 'maybe' } }, 'expected true or false, got "maybe"'],
     ['slack.token', { slack: { token: 'abc' } }, 'expected a bot token (xoxb-...)'],
     ['slack.token', { slack: { token: 'xapp-1-A-1' } }, /expected a bot token \(xoxb-\.\.\.\); xapp- is an app-level token/],

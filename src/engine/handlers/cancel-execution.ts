@@ -33,6 +33,13 @@ export async function cancelRunningStages(h: HandlerContext, execution: Pipeline
 /**
  * Flags a `pipeline` stage's child execution canceled and queues its CancelExecution (orca's `PipelineStage.cancel`,
  * which cancels the child as "parent pipeline"); a child already finished or canceled is left alone.
+ *
+ * Locks (PostgreSQL): the caller holds the parent's row lock and this takes the child's (`executions.get` in a
+ * transaction is `FOR UPDATE`). Every path that holds two execution locks takes them ancestor first — here, and
+ * CompleteExecution → cancelRunningStages the same way; the child's own handlers, judgments and controls lock the
+ * child alone (a `pipeline` stage reads its child, and a child never reads its parent, outside any transaction);
+ * siblings are only ever locked together under their parent's lock. With one order, two transactions cannot wait on
+ * each other (no deadlock); the worst is that one waits for the other's commit.
  */
 async function cancelChild(h: HandlerContext, parent: PipelineExecution, childId: string): Promise<void> {
   const child = await h.tx.executions.get(childId);

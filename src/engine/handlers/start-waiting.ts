@@ -68,7 +68,13 @@ export async function startWaitingExecutions(h: HandlerContext, msg: EngineMessa
   const free = Math.max(0, limit - running.length);
   if (!keep) {
     const newest = waiting[waiting.length - 1]!;
-    for (const older of waiting.slice(0, -1)) {
+    for (const listed of waiting.slice(0, -1)) {
+      // The list was read without locks; on PostgreSQL another replica may have started or canceled this one
+      // since. Lock and re-read it (this transaction holds only `ended`, and no transaction locks a waiting
+      // execution before an ended one, so the order cannot deadlock), and leave it alone if it changed: saving
+      // the listed copy would overwrite what the other transaction committed.
+      const older = await h.tx.executions.get(listed.id);
+      if (!older || older.status !== 'NOT_STARTED' || older.canceled) continue;
       older.canceled = true;
       older.canceledBy = 'system';
       older.cancellationReason = `a newer execution (${newest.id}) was waiting; only the newest waiting execution is kept (keepWaitingPipelines is false)`;
