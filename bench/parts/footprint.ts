@@ -9,7 +9,8 @@
  * every 10 ms; includes Node's own start, loading the code and running the migrations). Then `awaiting`
  * executions of wait 0 → Manual Judgment → wait 0 are triggered through the API, each is checked with
  * `GET /pipelines/{id}` until its judgment stage is `RUNNING`, and after a 2 s settle `rssMb` is the process's
- * VmRSS from /proc/<pid>/status, in MB (MiB).
+ * VmRSS from /proc/<pid>/status, in MB (MiB). `SLACKOPS_BENCH_SERVE_NODE_ARGS` adds Node options to the service
+ * process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,7 +74,9 @@ export async function footprint(backend: Backend, opts: { awaiting: number; log:
     writeFileSync(file, stringify(config));
     const cmd = serveCommand();
     const t0 = performance.now();
-    child = spawn(process.execPath, [...cmd.args, '--config', file], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLACKOPS_CONFIG: '' } });
+    // e.g. SLACKOPS_BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the service process
+    const nodeArgs = (process.env.SLACKOPS_BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    child = spawn(process.execPath, [...nodeArgs, ...cmd.args, '--config', file], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLACKOPS_CONFIG: '' } });
     child.stderr!.on('data', (d: Buffer) => {
       if (stderr.length < 10_000) stderr += d.toString();
     });
