@@ -14,8 +14,9 @@ export const APP = 'bench';
 export const PIPELINE = 'Judged deploy';
 
 /**
- * A fresh database for one part: on SQLite a file in a temporary directory (made by the harness), on
- * PostgreSQL a new database `slackops_bench_<random>` on {@link TEST_PG_URL}, dropped by `drop()`.
+ * A fresh database for one part: on PostgreSQL a new database `slackops_bench_<random>` on {@link TEST_PG_URL}
+ * (its URL in `postgresUrl`), dropped by `drop()`; on SQLite nothing (`postgresUrl` undefined: the caller puts a
+ * file in its temporary directory, as the harness does).
  */
 export async function benchDatabase(backend: Backend): Promise<{ postgresUrl: string | undefined; drop(): Promise<void> }> {
   if (backend === 'sqlite') return { postgresUrl: undefined, drop: async () => undefined };
@@ -92,7 +93,8 @@ export async function mapLimit<T, R>(items: readonly T[], concurrency: number, f
 
 /**
  * Triggers the bench pipeline `n` times through `POST /pipelines/{app}/{name}` (at most `concurrency` requests
- * at once) on the service at `baseUrl`; returns the execution ids in trigger order.
+ * at once) with `api` (a harness's, or `httpCall` bound to a service's URL); returns the execution ids in
+ * trigger order.
  * @throws Error when a trigger does not answer 202.
  */
 export async function triggerMany(api: Harness['api'], n: number, concurrency = 16): Promise<string[]> {
