@@ -51,15 +51,15 @@ export async function postgresUnavailable(adminUrl = TEST_PG_URL): Promise<strin
   }
 }
 
-/** A fresh, empty PostgreSQL database (`slackops_test_<random>`) and how to drop it. */
+/** A fresh, empty PostgreSQL database (`<prefix>_<random>`, default `slackops_test_<random>`) and how to drop it. */
 export interface PgTestDatabase {
   url: string;
   name: string;
   drop(): Promise<void>;
 }
 
-export async function createPgDatabase(adminUrl = TEST_PG_URL): Promise<PgTestDatabase> {
-  const name = `slackops_test_${randomBytes(6).toString('hex')}`;
+export async function createPgDatabase(adminUrl = TEST_PG_URL, prefix = 'slackops_test'): Promise<PgTestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = async (statement: string) => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
