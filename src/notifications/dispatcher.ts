@@ -29,7 +29,10 @@ export interface DispatcherOptions {
   clock?: () => number;
   /** Attempts before an item is given up (default 300: about a day at the 5-minute backoff ceiling). */
   maxAttempts?: number;
-  /** Items delivered in parallel per batch (default 4). */
+  /**
+   * Most items delivered at once (default 16). Items are claimed as room frees up, so one slow Slack call does not
+   * hold back the others.
+   */
   concurrency?: number;
   /**
    * How long a claimed item is held before another replica may deliver it (ms; default 120,000). Renewed every
@@ -63,6 +66,8 @@ export class NotificationDispatcher {
   private readonly clock: () => number;
   /** Every line about an item goes through a child carrying {@link outboxItemLogFields}. */
   private readonly log: Logger;
+  /** Deliveries under way (each settles: its failures are logged, never thrown). */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly opts: DispatcherOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -80,18 +85,36 @@ export class NotificationDispatcher {
     this.loop.start();
   }
 
+  /** Stops claiming; resolves once the deliveries under way have ended. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    await Promise.allSettled([...this.inflight]);
   }
 
   wake(): void {
     this.loop.wake();
   }
 
+  /**
+   * Claims due items up to the free room and starts delivering them without waiting (as the engine does with its
+   * queue). Returns how many were started, or -1 at capacity (the loop then waits for a delivery to end).
+   */
   private async tick(): Promise<number> {
+    const room = (this.opts.concurrency ?? 16) - this.inflight.size;
+    if (room <= 0) return -1;
     const now = this.clock();
-    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, this.opts.leaseMs ?? 120_000, this.opts.concurrency ?? 4));
-    await Promise.all(batch.map((item) => this.deliver(item)));
+    const batch = await this.opts.store.transaction((tx) => tx.outbox.claim(now, this.opts.leaseMs ?? 120_000, room));
+    for (const item of batch) {
+      const p: Promise<void> = this.deliver(item)
+        // Fails only when even recording the outcome failed (the database is down): the lease runs out and the
+        // item is delivered again. Unhandled, the rejection would end the process.
+        .catch((err: unknown) => this.log.child(outboxItemLogFields(item)).error({ err }, 'outbox item outcome not recorded; retried when its lease runs out'))
+        .finally(() => {
+          this.inflight.delete(p);
+          this.loop.wake();
+        });
+      this.inflight.add(p);
+    }
     return batch.length;
   }
 
