@@ -88,6 +88,8 @@ export interface SlackAuthInfo {
   botId: string | null;
   /** The workspace URL, e.g. https://acme.slack.com/ */
   url: string;
+  /** The token's scopes, from the `x-oauth-scopes` header Slack sends with every answer (WebClient's `response_metadata.scopes`); null when absent. */
+  scopes?: string[] | null;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -97,36 +99,48 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * one HTTP request (no retries) and rejects only with {@link SlackApiError}.
  */
 export class SlackApi {
-  private readonly client: WebClient;
+  private clientInstance: WebClient | null = null;
   private readonly timeoutMs: number;
   private readonly token: string;
-  private readonly baseOrigin: string;
+  private readonly baseUrlOf: () => string;
   private readonly logger: SlackApiLogger | undefined;
 
   /**
    * @param opts.token the bot token (`xoxb-…`), sent as `Authorization: Bearer`.
    * @param opts.baseUrl Slack's origin, e.g. `https://slack.com` (a fake in tests); methods are called at
-   *   `${baseUrl}/api/<method>` (WebClient's `slackApiUrl`).
+   *   `${baseUrl}/api/<method>` (WebClient's `slackApiUrl`). A function is asked once, at the first call: the
+   *   built-in sandbox lives on this service's own port, known only once it listens.
    * @param opts.timeoutMs per-request timeout in ms (default 10,000); a timeout is a retryable `request_error`.
    * @param opts.logger pino-compatible logger for WebClient's warnings (debug for its chatter); none → silent.
    */
-  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined }) {
-    this.baseOrigin = new URL(opts.baseUrl).origin;
+  constructor(opts: { token: string; baseUrl: string | (() => string); timeoutMs?: number; logger?: SlackApiLogger | undefined }) {
+    const baseUrl = opts.baseUrl;
+    if (typeof baseUrl === 'string') new URL(baseUrl); // a bad URL fails here, not at the first call
+    this.baseUrlOf = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = opts.logger;
-    this.client = new WebClient(opts.token, {
-      slackApiUrl: `${opts.baseUrl.replace(/\/+$/, '')}/api/`,
+  }
+
+  private get baseOrigin(): string {
+    return new URL(this.baseUrlOf()).origin;
+  }
+
+  private get client(): WebClient {
+    if (this.clientInstance) return this.clientInstance;
+    this.clientInstance = new WebClient(this.token, {
+      slackApiUrl: `${this.baseUrlOf().replace(/\/+$/, '')}/api/`,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       timeout: this.timeoutMs,
-      logger: libraryLogger(opts.logger, opts.token, 'slack-web-api', 500, LogLevel.WARN),
+      logger: libraryLogger(this.logger, this.token, 'slack-web-api', 500, LogLevel.WARN),
       // Method names never become absolute URLs.
       allowAbsoluteUrls: false,
       // WebClient attaches the original network error (its request config holds the Authorization header);
       // we read only its name/code and never copy it onto SlackApiError.
       attachOriginalToWebAPIRequestError: true,
     });
+    return this.clientInstance;
   }
 
   /**
@@ -330,6 +344,7 @@ export class SlackApi {
       userId: nonEmpty(res.user_id) ?? '',
       botId: nonEmpty(res.bot_id),
       url: nonEmpty(res.url) ?? '',
+      scopes: scopesOf(res.response_metadata),
     };
   }
 
@@ -437,6 +452,11 @@ function describeNetworkError(err: unknown): string {
 }
 
 
+
+function scopesOf(meta: unknown): string[] | null {
+  const scopes = isRecord(meta) ? meta.scopes : undefined;
+  return Array.isArray(scopes) ? scopes.filter((x): x is string => typeof x === 'string' && x !== '') : null;
+}
 
 function nonEmpty(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;

@@ -88,6 +88,7 @@ describe('defaults', () => {
       database: { url: `sqlite:${path.resolve(process.cwd(), 'data/slackops.db')}` },
       slack: {
         enabled: false,
+        mode: 'sandbox',
         token: null,
         botName: 'slackops',
         signingSecret: null,
@@ -134,6 +135,7 @@ describe('a full YAML file', () => {
       database: { url: 'postgres://slackops:dbpass@db.example.com:5432/slackops' },
       slack: {
         enabled: true,
+        mode: 'slack',
         token: TOKEN,
         botName: 'deploybot',
         signingSecret: SECRET,
@@ -243,6 +245,7 @@ describe('environment overrides', () => {
       database: { url: 'sqlite::memory:' },
       slack: {
         enabled: false,
+        mode: 'slack',
         token: OTHER_TOKEN,
         botName: 'envbot',
         signingSecret: OTHER_SECRET,
@@ -284,6 +287,7 @@ describe('environment overrides', () => {
       'server.publicUrl': ['https://p.example.com', 'https://p.example.com'],
       'database.url': ['sqlite::memory:', 'sqlite::memory:'],
       'slack.enabled': ['true', true],
+      'slack.mode': ['sandbox', 'sandbox'],
       'slack.token': [TOKEN, TOKEN],
       'slack.botName': ['b', 'b'],
       'slack.signingSecret': [SECRET, SECRET],
@@ -457,6 +461,7 @@ describe('secrets', () => {
       database: { url: 'postgres://app:***@db:5432/x' },
       slack: {
         enabled: true,
+        mode: 'slack',
         token: '***',
         botName: 'slackops',
         signingSecret: '***',
@@ -649,6 +654,7 @@ describe('Socket Mode (slack.socketMode, slack.appToken)', () => {
     const shown = redactedConfig(config);
     expect(shown.slack).toEqual({
       enabled: true,
+      mode: 'slack',
       token: '***',
       botName: 'slackops',
       signingSecret: null,
