@@ -60,6 +60,8 @@ export interface SandboxEphemeral {
   user: string;
   text: string;
   threadTs: string | null;
+  /** The message whose button was clicked, for an answer through its response_url (shown under it); else null. */
+  nearTs: string | null;
   ts: string;
   at: number;
 }
@@ -206,6 +208,7 @@ export class SlackSandbox {
           user: args.user,
           text,
           threadTs: typeof args.thread_ts === 'string' && args.thread_ts !== '' ? args.thread_ts : null,
+          nearTs: null,
           ts,
           at: now,
         });
@@ -311,7 +314,7 @@ export class SlackSandbox {
       return true;
     }
     const original = this.messages.get(key(target.channel, target.ts));
-    this.ephemerals.push({ channel: target.channel, user: target.userId, text, threadTs: original?.threadTs ?? null, ts: this.nextTs(), at: this.clock() });
+    this.ephemerals.push({ channel: target.channel, user: target.userId, text, threadTs: original?.threadTs ?? null, nearTs: target.ts, ts: this.nextTs(), at: this.clock() });
     return true;
   }
 
