@@ -53,9 +53,12 @@ export function uiRoutes(app: FastifyInstance, opts: { dir?: string } = {}): voi
     prefix: '/',
     // `/` is answered below (index.html, or the "not built" page).
     index: false,
+    // One catch-all route: files are looked up per request, so a build made while the service runs is served (the
+    // folder may not exist yet; @fastify/static then only logs a warning).
     wildcard: true,
-    // The root may not exist yet: `npm run build` can come later.
     preCompressed: false,
+    // Cache headers are set below, not by send.
+    cacheControl: false,
     setHeaders: (res, path) => {
       // Asset names carry a content hash; the index must be fetched again to pick up a new build.
       if (path.endsWith('.html')) res.setHeader('cache-control', 'no-cache');
