@@ -81,7 +81,7 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
           {typeof c.judgmentReason === 'string' && c.judgmentReason ? `: “${c.judgmentReason}”` : ''}
         </p>
       )}
-      {c.timedOut === true && <p className="decision">⏱ Timed out without a judgment.</p>}
+      {c.timedOut === true && <p className="decision">◔ Timed out without a judgment.</p>}
       {!awaiting && status === undefined && stage.status === 'NOT_STARTED' && <p className="muted">Not started yet.</p>}
     </section>
   );

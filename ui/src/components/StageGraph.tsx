@@ -9,7 +9,7 @@ import { isAwaitingJudgment } from '../status';
 import { elapsed } from '../format';
 
 const W = 200;
-const H = 66;
+const H = 80;
 const GX = 48;
 const GY = 16;
 

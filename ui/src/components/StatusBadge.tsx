@@ -2,8 +2,8 @@
 import type { ExecutionStatus } from '../api';
 
 const ICONS: Record<string, string> = {
-  SUCCEEDED: '✔', RUNNING: '▶', NOT_STARTED: '○', PAUSED: '⏸', SUSPENDED: '⏸', BUFFERED: '…',
-  TERMINAL: '✖', CANCELED: '⊘', STOPPED: '■', SKIPPED: '↷', FAILED_CONTINUE: '⚠', AWAITING: '⏳',
+  SUCCEEDED: '✔', RUNNING: '▶', NOT_STARTED: '○', PAUSED: '‖', SUSPENDED: '‖', BUFFERED: '…',
+  TERMINAL: '✖', CANCELED: '⊘', STOPPED: '■', SKIPPED: '↷', FAILED_CONTINUE: '⚠', AWAITING: '◔',
 };
 
 export default function StatusBadge({ status, awaiting }: { status: ExecutionStatus | string; awaiting?: boolean }) {

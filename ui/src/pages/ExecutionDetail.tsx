@@ -3,6 +3,7 @@
  * the stage graph, and the selected stage (from `refId`, else the one awaiting judgment) with status, timing,
  * context, outputs and its judgment panel. Polled every second until the execution is complete.
  */
+import { useRef } from 'react';
 import { api, type Execution } from '../api';
 import { links, navigate } from '../router';
 import StatusBadge from '../components/StatusBadge';
@@ -14,10 +15,17 @@ import { isAwaitingJudgment, isComplete } from '../status';
 
 export default function ExecutionDetail({ app, id, refId }: { app: string; id: string; refId: string | null }) {
   const { value: e, error, setValue, refresh } = usePoll<Execution>(() => api.execution(id), 1000, (v) => isComplete(v.status), [id]);
+  // Without a refId the view follows the running stage, but stays on a judgment once one was shown awaiting, so
+  // the decision stays in view when the next stage starts.
+  const autoPick = useRef<string | null>(null);
   if (error && !e) return <section><h1>Execution {id}</h1><p className="error" role="alert">{error}</p></section>;
   if (!e) return <section><p>Loading…</p></section>;
   const chosen =
-    e.stages.find((s) => s.refId === refId) ?? e.stages.find(isAwaitingJudgment) ?? e.stages.find((s) => s.status === 'RUNNING') ?? e.stages[0];
+    e.stages.find((s) => s.refId === (refId ?? autoPick.current)) ??
+    e.stages.find(isAwaitingJudgment) ??
+    e.stages.find((s) => s.status === 'RUNNING') ??
+    e.stages[0];
+  if (refId === null && chosen && isAwaitingJudgment(chosen)) autoPick.current = chosen.refId;
   const unknownRef = refId !== null && !e.stages.some((s) => s.refId === refId);
 
   async function cancel() {

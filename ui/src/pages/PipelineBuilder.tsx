@@ -14,6 +14,9 @@ import JsonTab from '../components/JsonTab';
 import { STAGE_TYPES, newStage, typeLabel } from '../components/stages/defaults';
 import { errorText } from '../format';
 
+/** "Saved at …" carried over the remount when a first save moves the page to the pipeline's edit URL. */
+let savedNote: string | null = null;
+
 export default function PipelineBuilder({ app, name }: { app: string; name: string | null }) {
   const [pipeline, setPipeline] = useState<PipelineConfig | null>(name === null ? { application: app, name: '', stages: [], parameterConfig: [] } : null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -21,7 +24,11 @@ export default function PipelineBuilder({ app, name }: { app: string; name: stri
   const [tab, setTab] = useState<'stages' | 'json'>('stages');
   const [newType, setNewType] = useState('wait');
   const [saveError, setSaveError] = useState<unknown>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(() => {
+    const note = savedNote;
+    savedNote = null;
+    return note;
+  });
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -68,8 +75,12 @@ export default function PipelineBuilder({ app, name }: { app: string; name: stri
     setSaveError(null);
     try {
       const result = await api.savePipeline({ ...pipeline!, application: app });
-      setSaved(`Saved at ${new Date().toLocaleTimeString()}`);
-      if (result.name !== name) navigate(links.edit(app, result.name));
+      const note = `Saved at ${new Date().toLocaleTimeString()}`;
+      setSaved(note);
+      if (result.name !== name) {
+        savedNote = note;
+        navigate(links.edit(app, result.name));
+      }
       else setPipeline({ ...result, stages: result.stages.map((s) => ({ ...s, requisiteStageRefIds: s.requisiteStageRefIds ?? [] })) });
     } catch (err) {
       setSaveError(err);
