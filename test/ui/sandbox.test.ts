@@ -96,4 +96,18 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     const ended = await executionStatus(id, 'TERMINAL');
     expect(ended.stages[0].context).toMatchObject({ judgmentStatus: 'stop', lastModifiedBy: 'alice@example.com' });
   }, 120_000);
+
+  it('Settings shows the sandbox connection, its scopes and a manifest that the copy button copies', async () => {
+    await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.service.url });
+    await page.goto(`${s.service.url}/#/settings`);
+    await seeText(page.getByTestId('slack-mode'), 'Sandbox');
+    await seeText(page.getByTestId('slack-status'), 'Connected');
+    await seeText(page.locator('dd', { hasText: 'chat:write' }), 'users:read.email');
+    await seeText(page.getByLabel('Slack app manifest'), `request_url: ${s.config.server.publicUrl}/notifications/callbacks/slack`);
+    await page.getByRole('button', { name: 'Copy manifest' }).click();
+    await seeText(page.getByRole('status').filter({ hasText: 'Manifest' }), 'copied');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toContain('socket_mode_enabled: false');
+    await page.screenshot({ path: join(SHOTS, 'settings.png'), fullPage: true });
+  }, 120_000);
 });

@@ -11,7 +11,7 @@
 import type { ReactNode } from 'react';
 
 const EMOJI: Record<string, string> = {
-  white_check_mark: '✅',
+  white_check_mark: '✔',
   heavy_check_mark: '✔️',
   no_entry: '⛔',
   x: '❌',
