@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import pino from 'pino';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { createService, type Service } from '../../src/service.js';
@@ -23,8 +24,17 @@ export interface SandboxService {
 /** Starts it; `slack` is merged into the slack section (e.g. `{ mode: 'sandbox' }`), `uiDir` points at a UI build. */
 export async function startSandboxService(opts: { slack?: Record<string, unknown>; uiDir?: string; authz?: Record<string, unknown> } = {}): Promise<SandboxService> {
   const dir = mkdtempSync(join(tmpdir(), 'slackops-sandbox-'));
+  // A real port (not 0), so that server.publicUrl's default — used in links and the manifest — is the real address.
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
   const raw: Record<string, unknown> = {
-    server: { host: '127.0.0.1', port: 0 },
+    server: { host: '127.0.0.1', port },
     database: { url: `sqlite:${join(dir, 'slackops.db')}` },
     logging: { level: 'silent' },
     ...(opts.slack ? { slack: opts.slack } : {}),

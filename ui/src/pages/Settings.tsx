@@ -21,7 +21,7 @@ interface SlackSettings {
 
 const MODE_WORDS: Record<SlackSettings['mode'], string> = {
   slack: 'Slack (a real workspace, with the configured bot token)',
-  sandbox: 'Sandbox (the built-in stand-in for Slack; no token configured)',
+  sandbox: 'Sandbox (the built-in stand-in for Slack: slack.mode is sandbox, the default without a bot token)',
   off: 'Off (slack.enabled: false): no messages are posted',
 };
 
