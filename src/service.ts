@@ -57,7 +57,15 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
       : null;
   let selfUrl = '';
   const slack = sandbox
-    ? new SlackApi({ token: sandbox.token, baseUrl: () => `${selfUrl}${SANDBOX_PREFIX}`, logger })
+    ? new SlackApi({
+        token: sandbox.token,
+        baseUrl: () => {
+          // Asked at the first call; a call before the server listens fails (retryably) instead of caching a bad URL.
+          if (selfUrl === '') throw new Error('the Slack sandbox is not listening yet');
+          return `${selfUrl}${SANDBOX_PREFIX}`;
+        },
+        logger,
+      })
     : config.slack.enabled && config.slack.token
       ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger })
       : null;

@@ -106,7 +106,7 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     await seeText(page.getByLabel('Slack app manifest'), `request_url: ${s.config.server.publicUrl}/notifications/callbacks/slack`);
     await page.getByRole('button', { name: 'Copy manifest' }).click();
     await seeText(page.getByRole('status').filter({ hasText: 'Manifest' }), 'copied');
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     expect(copied).toContain('socket_mode_enabled: false');
     await page.screenshot({ path: join(SHOTS, 'settings.png'), fullPage: true });
   }, 120_000);

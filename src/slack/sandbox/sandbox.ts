@@ -4,7 +4,7 @@
  * Web API methods SlackOps calls (chat.postMessage, chat.update, chat.postEphemeral, users.info, views.open,
  * auth.test, usergroups.list, usergroups.users.list) in Slack's wire shapes, and keeps what was posted.
  *
- * Everything is kept IN MEMORY: a restart starts with an empty sandbox (executions and judgments themselves are in
+ * Everything is kept IN MEMORY (at most {@link SANDBOX_MAX_ITEMS} of each kind, oldest dropped first): a restart starts with an empty sandbox (executions and judgments themselves are in
  * the database as always; a message posted before a restart is simply gone from the sandbox, and an update of it
  * answers `message_not_found`, as Slack does for a deleted message).
  *
@@ -83,6 +83,20 @@ export interface SandboxAnswer {
 }
 
 const CHANNEL_ID_RE = /^[CDG][A-Z0-9]{8,}$/;
+
+/**
+ * Most messages (and, separately, ephemeral messages, trigger ids, response URLs and views) kept; the oldest go
+ * first. The sandbox is for trying things, so memory stays bounded however long the service runs.
+ */
+export const SANDBOX_MAX_ITEMS = 2000;
+
+/** Drops the oldest entries (Maps keep insertion order) beyond {@link SANDBOX_MAX_ITEMS}. */
+function trim<K, V>(m: Map<K, V>): void {
+  for (const k of m.keys()) {
+    if (m.size <= SANDBOX_MAX_ITEMS) return;
+    m.delete(k);
+  }
+}
 
 /** The sandbox's channel id for a name (`deploys`, `#deploys`): `C` + 10 hex digits of its SHA-1; ids pass through. */
 export function sandboxChannelId(nameOrId: string): string {
@@ -176,6 +190,7 @@ export class SlackSandbox {
         const ts = this.nextTs();
         const blocks = Array.isArray(args.blocks) ? args.blocks : null;
         this.messages.set(key(channel, ts), { channel, ts, text, blocks, threadTs, updates: 0, postedAt: now, updatedAt: now });
+        trim(this.messages);
         return {
           body: {
             ok: true,
@@ -212,6 +227,7 @@ export class SlackSandbox {
           ts,
           at: now,
         });
+        this.ephemerals.splice(0, Math.max(0, this.ephemerals.length - SANDBOX_MAX_ITEMS));
         return { body: { ok: true, message_ts: ts } };
       }
       case 'users.info': {
@@ -265,6 +281,7 @@ export class SlackSandbox {
           bot_id: SANDBOX_BOT.botId,
         };
         this.views.set(id, { id, userId: trigger.userId, view, openedAt: now });
+        trim(this.views);
         return { body: { ok: true, view } };
       }
       case 'usergroups.list': {
@@ -315,6 +332,7 @@ export class SlackSandbox {
     }
     const original = this.messages.get(key(target.channel, target.ts));
     this.ephemerals.push({ channel: target.channel, user: target.userId, text, threadTs: original?.threadTs ?? null, nearTs: target.ts, ts: this.nextTs(), at: this.clock() });
+    this.ephemerals.splice(0, Math.max(0, this.ephemerals.length - SANDBOX_MAX_ITEMS));
     return true;
   }
 
@@ -323,6 +341,7 @@ export class SlackSandbox {
     this.seq += 1;
     const id = `${Math.floor(this.clock() / 1000)}.${this.seq}.${randomBytes(8).toString('hex')}`;
     this.triggers.set(id, { userId, used: false });
+    trim(this.triggers);
     return id;
   }
 
@@ -330,6 +349,7 @@ export class SlackSandbox {
   newResponseUrl(channel: string, ts: string, userId: string): string {
     const id = randomBytes(12).toString('hex');
     this.responseUrls.set(id, { channel, ts, userId });
+    trim(this.responseUrls);
     return id;
   }
 
