@@ -23,6 +23,8 @@ describe('applications', () => {
     const updated = await h.api('PUT', '/applications/payments', { email: null });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ description: 'Card payments', email: null });
+    expect((await h.api('PUT', '/applications/payments', { description: '  ' })).body).toMatchObject({ description: null });
+    expect((await h.api('PUT', '/applications/payments', { description: 'Card payments' })).body).toMatchObject({ description: 'Card payments' });
 
     await h.api('POST', '/pipelines', judgmentPipeline({ application: 'payments' }));
     const shown = await h.api('GET', '/applications/payments');

@@ -1,7 +1,7 @@
 /**
  * Applications on their own (Deck's "Create Application"), besides the implicit creation when a pipeline is saved:
  * - `PUT /applications/{app}` `{description?, email?}` creates the application or updates those fields (a field left
- *   out keeps its value, null clears it) → 201 when created, 200 when updated, with the application.
+ *   out keeps its value, null or blank clears it) → 201 when created, 200 when updated, with the application.
  * - `GET /applications/{app}` → `{name, description, email, createTs, updateTs, pipelines: [pipeline config…]}`
  *   (Gate spells times as strings of epoch ms); 404 when there is neither an application nor a pipeline of it.
  * `GET /applications` (pipelines.ts) lists these too. Permissions are not part of this yet.
@@ -43,7 +43,15 @@ export function applicationRoutes(app: FastifyInstance, deps: { store: Store }):
         { path: 'application', message: 'letters, digits, . _ - only, starting with a letter or digit, at most 100 characters' },
       ]);
     }
-    const parsed = body.safeParse(req.body ?? {});
+    // An empty or blank field clears it, as null does (a form's empty input).
+    const raw = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? { ...(req.body as Record<string, unknown>) } : req.body;
+    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+      for (const k of ['description', 'email'] as const) {
+        const v = (raw as Record<string, unknown>)[k];
+        if (typeof v === 'string' && v.trim() === '') (raw as Record<string, unknown>)[k] = null;
+      }
+    }
+    const parsed = body.safeParse(raw ?? {});
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({
         path: i.path.length > 0 ? i.path.map(String).join('.') : i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? 'body' : 'body',
