@@ -112,6 +112,26 @@ describe('Slack sandbox (no bot token configured)', () => {
     expect((await s.api('GET', '/sandbox/slack/views?userId=U0SANDBOXALICE')).body.views).toEqual([]);
   });
 
+  it('a refused click gets its ephemeral answer through the response_url, shown only to the clicker', async () => {
+    s = await startSandboxService({ authz: { roles: { deployers: ['alice@example.com'] } } });
+    await s.api('POST', '/pipelines', judgmentPipeline({}, { requiredJudgmentRoles: ['deployers'] }));
+    const run = await s.api('POST', '/pipelines/checkout/Deploy to production', { parameters: { version: '1' } });
+    const id = String(run.body.ref).split('/').pop();
+    const msg = await s.message('deploys', /awaiting/);
+    await s.api('POST', '/sandbox/slack/actions', { channel: 'deploys', ts: msg.ts, actionId: 'judgment:continue', userId: 'U0SANDBOXYOU' });
+    const answer = await waitFor('the ephemeral answer', async () => {
+      const r = await s!.api('GET', '/sandbox/slack/messages?channel=deploys&userId=U0SANDBOXYOU');
+      return r.body.ephemerals[0];
+    }, 20_000);
+    expect(answer).toMatchObject({ user: 'U0SANDBOXYOU', nearTs: msg.ts });
+    expect(answer.text).toMatch(/deployers/);
+    expect((await s.api('GET', '/sandbox/slack/messages?channel=deploys&userId=U0SANDBOXALICE')).body.ephemerals).toEqual([]);
+    expect((await s.api('GET', `/pipelines/${id}`)).body.stages[0].status).toBe('RUNNING');
+    // alice holds the role: her click decides.
+    await s.api('POST', '/sandbox/slack/actions', { channel: 'deploys', ts: msg.ts, actionId: 'judgment:continue', userId: 'U0SANDBOXALICE' });
+    await waitFor('the approval', async () => (await s!.api('GET', `/pipelines/${id}`)).body.status === 'SUCCEEDED', 20_000);
+  });
+
   it('names the field for bad sandbox requests', async () => {
     s = await startSandboxService();
     expect((await s.api('GET', '/sandbox/slack/messages')).body.message).toMatch(/^query\.channel: /);
