@@ -44,6 +44,7 @@ async function triggerFromPipelines(version: string): Promise<string> {
   await form.getByRole('button', { name: 'Run' }).click();
   await seeText(form.getByRole('alert'), /required/); // the required parameter is checked before sending
   await form.getByLabel('version').fill(version);
+  await form.getByLabel('region').selectOption('us-east-1'); // options become a select
   await form.getByRole('button', { name: 'Run' }).click();
   await page.waitForURL(/executions\/details\//);
   return executionIdFromUrl();
@@ -73,6 +74,10 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     await page.getByRole('button', { name: 'Add parameter' }).click();
     await page.getByLabel('Parameter name').fill('version');
     await page.getByRole('group', { name: 'Parameter 1' }).getByLabel('Required').check();
+    await page.getByRole('button', { name: 'Add parameter' }).click();
+    const region = page.getByRole('group', { name: 'Parameter 2' });
+    await region.getByLabel('Parameter name').fill('region');
+    await region.getByLabel('Options (comma-separated)').pressSequentially('eu-west-1, us-east-1');
 
     // Stage 1: wait
     await page.getByLabel('New stage type').selectOption({ label: 'Wait' });
@@ -139,7 +144,10 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
       judgmentInputs: [{ value: 'Deploy now' }],
       notifications: [{ type: 'slack', address: '#deploys', when: ['manualJudgment', 'manualJudgmentContinue', 'manualJudgmentStop'] }],
     });
-    expect(saved.body.parameterConfig).toEqual([expect.objectContaining({ name: 'version', required: true })]);
+    expect(saved.body.parameterConfig).toEqual([
+      expect.objectContaining({ name: 'version', required: true }),
+      expect.objectContaining({ name: 'region', hasOptions: true, options: [{ value: 'eu-west-1' }, { value: 'us-east-1' }] }),
+    ]);
 
     // The JSON tab edits the same pipeline: a change there shows in the stage list and is saved.
     await page.getByRole('tab', { name: 'JSON' }).click();
@@ -175,7 +183,7 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
 
     const e = await h.api('GET', `/pipelines/${id}`);
     expect(e.body.status).toBe('SUCCEEDED');
-    expect(e.body.trigger).toMatchObject({ user: 'alice@example.com', parameters: { version: '1.2.3' } });
+    expect(e.body.trigger).toMatchObject({ user: 'alice@example.com', parameters: { version: '1.2.3', region: 'us-east-1' } });
   });
 
   it('a second run rejected in the UI ends TERMINAL and says who rejected', async () => {

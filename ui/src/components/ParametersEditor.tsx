@@ -1,6 +1,7 @@
 /** The pipeline's `parameterConfig`: name, label, required, default, and options (which make the trigger form a select). */
 import type { ParameterConfig } from '../api';
 import Field from './Field';
+import ListInput from './ListInput';
 
 export default function ParametersEditor({ params, onChange, issues }: { params: ParameterConfig[]; onChange: (p: ParameterConfig[]) => void; issues: (path: string) => string[] | undefined }) {
   const update = (i: number, patch: Partial<ParameterConfig>) => onChange(params.map((p, j) => (j === i ? { ...p, ...patch } : p)));
@@ -9,7 +10,6 @@ export default function ParametersEditor({ params, onChange, issues }: { params:
       <legend>Parameters</legend>
       {params.map((p, i) => {
         const id = `param-${i}`;
-        const opts = (p.options ?? []).map((o) => String(o.value)).join(', ');
         return (
           <div className="row card inner" key={i} role="group" aria-label={`Parameter ${i + 1}`}>
             <Field label="Parameter name" id={`${id}-name`} errors={issues(`parameterConfig[${i}].name`)}>
@@ -22,13 +22,10 @@ export default function ParametersEditor({ params, onChange, issues }: { params:
               <input id={`${id}-default`} value={p.default === null || p.default === undefined ? '' : String(p.default)} onChange={(e) => update(i, { default: e.target.value || undefined })} />
             </Field>
             <Field label="Options (comma-separated)" id={`${id}-options`} errors={issues(`parameterConfig[${i}].options`)}>
-              <input
+              <ListInput
                 id={`${id}-options`}
-                value={opts}
-                onChange={(e) => {
-                  const values = e.target.value.split(',').map((s) => s.trim()).filter(Boolean);
-                  update(i, values.length > 0 ? { hasOptions: true, options: values.map((value) => ({ value })) } : { hasOptions: false, options: undefined });
-                }}
+                items={(p.options ?? []).map((o) => String(o.value))}
+                onChange={(values) => update(i, values.length > 0 ? { hasOptions: true, options: values.map((value) => ({ value })) } : { hasOptions: false, options: undefined })}
               />
             </Field>
             <label className="check">

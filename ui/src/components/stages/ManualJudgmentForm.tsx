@@ -7,6 +7,7 @@
 import Field from '../Field';
 import FieldError from '../FieldError';
 import Markdown from '../Markdown';
+import ListInput from '../ListInput';
 import type { NotificationPreference } from '../../api';
 import type { StageFormProps } from './types';
 
@@ -102,14 +103,7 @@ export default function ManualJudgmentForm({ stage, onChange, issues, idPrefix }
       <fieldset>
         <legend>Who may judge</legend>
         <Field label="Authorized roles (comma-separated; empty = anyone)" id={`${idPrefix}-roles`} errors={issues('selectedStageRoles')}>
-          <input
-            id={`${idPrefix}-roles`}
-            value={list(stage.selectedStageRoles).join(', ')}
-            onChange={(e) => {
-              const roles = e.target.value.split(',').map((s) => s.trim()).filter(Boolean);
-              onChange({ selectedStageRoles: roles.length > 0 ? roles : undefined });
-            }}
-          />
+          <ListInput id={`${idPrefix}-roles`} items={list(stage.selectedStageRoles)} onChange={(roles) => onChange({ selectedStageRoles: roles.length > 0 ? roles : undefined })} />
         </Field>
         <Field label="Required approvals" id={`${idPrefix}-approvals`} errors={issues('requiredApprovals')} hint="Distinct people who must approve (1-20)">
           <input
