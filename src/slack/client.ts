@@ -88,8 +88,8 @@ export interface SlackAuthInfo {
   botId: string | null;
   /** The workspace URL, e.g. https://acme.slack.com/ */
   url: string;
-  /** The token's scopes, from the `x-oauth-scopes` header Slack sends with every answer (WebClient's `response_metadata.scopes`); null when absent. */
-  scopes?: string[] | null;
+  /** The token's scopes, from the `x-oauth-scopes` header Slack sends with every answer (WebClient's `response_metadata.scopes`); absent when Slack sent none. */
+  scopes?: string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -344,7 +344,7 @@ export class SlackApi {
       userId: nonEmpty(res.user_id) ?? '',
       botId: nonEmpty(res.bot_id),
       url: nonEmpty(res.url) ?? '',
-      scopes: scopesOf(res.response_metadata),
+      ...scopesOf(res.response_metadata),
     };
   }
 
@@ -453,9 +453,10 @@ function describeNetworkError(err: unknown): string {
 
 
 
-function scopesOf(meta: unknown): string[] | null {
+/** `{scopes}` from WebClient's `response_metadata.scopes` (the `x-oauth-scopes` header), or nothing when absent. */
+function scopesOf(meta: unknown): { scopes?: string[] } {
   const scopes = isRecord(meta) ? meta.scopes : undefined;
-  return Array.isArray(scopes) ? scopes.filter((x): x is string => typeof x === 'string' && x !== '') : null;
+  return Array.isArray(scopes) ? { scopes: scopes.filter((x): x is string => typeof x === 'string' && x !== '') } : {};
 }
 
 function nonEmpty(v: unknown): string | null {

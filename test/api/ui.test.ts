@@ -25,7 +25,8 @@ function build(): string {
 
 describe('GET / and the UI build', () => {
   it('serves index.html and the assets from the build; API paths keep answering JSON', async () => {
-    s = await startSandboxService({ uiDir: build() });
+    const dir = build();
+    s = await startSandboxService({ uiDir: dir });
     const index = await fetch(`${s.service.url}/`);
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/text\/html/);
@@ -45,6 +46,13 @@ describe('GET / and the UI build', () => {
     expect(noFile.body).toMatchObject({ status: 404, message: 'no route for GET /assets/nothing.js' });
     // No path escapes the build folder.
     expect((await fetch(`${s.service.url}/..%2f..%2fpackage.json`)).status).toBe(404);
+    const escape = await fetch(`${s.service.url}/assets/..%2f..%2f..%2fetc%2fpasswd`);
+    expect(escape.status).toBeGreaterThanOrEqual(400);
+    expect(await escape.text()).not.toContain('root:');
+    // Top-level files of the build are served too; a long path parameter is still the API's 414.
+    writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    expect((await fetch(`${s.service.url}/favicon.svg`)).status).toBe(200);
+    expect((await s.api('GET', `/pipelines/${'x'.repeat(600)}`)).status).toBe(414);
   });
 
   it('says to run npm run build when there is no build', async () => {

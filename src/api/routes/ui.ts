@@ -1,8 +1,7 @@
 /**
  * The web UI: the single-page app built by `npm run build` (`vite build` → `dist/ui`), served from disk with
- * @fastify/static — nothing from a CDN. `GET /` is its index.html; its assets are served by name; the JSON API's
- * routes are more specific than the static catch-all, so they keep working, and a path that is neither answers the
- * API's 404. Screens live in the URL's hash (`/#/applications/...`, Deck's shape), so the server needs no
+ * @fastify/static — nothing from a CDN. `GET /` is its index.html, `GET /assets/*` its hashed assets and
+ * `GET /<file>` its other top-level files; no catch-all route, so every API path keeps its own answers. Screens live in the URL's hash (`/#/applications/...`, Deck's shape), so the server needs no
  * history fallback.
  *
  * When the build is missing, `GET /` answers a short page saying to run `npm run build` (and, for a Deck-shaped
@@ -11,11 +10,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** Where the build goes: `<package root>/dist/ui` (the same from src/ under tsx and from the compiled dist/). */
 export const DEFAULT_UI_DIR = resolve(fileURLToPath(new URL('../../../dist/ui', import.meta.url)));
+
+/** Names of top-level build files served (no path separators, no dot files). */
+const TOP_LEVEL_FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.(html|ico|svg|png|txt|webmanifest|json|js|css)$/;
 
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SlackOps</title>
@@ -42,28 +44,23 @@ const NOT_BUILT = `<!doctype html>
 `;
 
 /**
- * Serves the UI build in `dir` (default {@link DEFAULT_UI_DIR}). Whether the build exists is checked per request
- * of `/`, so building while the service runs needs no restart.
+ * Serves the UI build in `dir` (default {@link DEFAULT_UI_DIR}). Files are looked up per request, so building while
+ * the service runs needs no restart.
  */
 export function uiRoutes(app: FastifyInstance, opts: { dir?: string } = {}): void {
   const dir = resolve(opts.dir ?? DEFAULT_UI_DIR);
   const built = () => existsSync(join(dir, 'index.html'));
-  void app.register(fastifyStatic, {
-    root: dir,
-    prefix: '/',
-    // `/` is answered below (index.html, or the "not built" page).
-    index: false,
-    // One catch-all route: files are looked up per request, so a build made while the service runs is served (the
-    // folder may not exist yet; @fastify/static then only logs a warning).
-    wildcard: true,
-    preCompressed: false,
-    // Cache headers are set below, not by send.
-    cacheControl: false,
-    setHeaders: (res, path) => {
-      // Asset names carry a content hash; the index must be fetched again to pick up a new build.
-      if (path.endsWith('.html')) res.setHeader('cache-control', 'no-cache');
-      else if (path.includes(`${join(dir, 'assets')}`)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
-    },
+  // Only reply.sendFile is used from the plugin: the routes below are narrow, so that no catch-all route shadows the
+  // API's own errors (a too-long path parameter is still a 414, an unknown path the API's 404).
+  void app.register(fastifyStatic, { root: dir, serve: false, cacheControl: false });
+  const sendFrom = (reply: FastifyReply, file: string, cache: string) => reply.header('cache-control', cache).sendFile(file, dir);
+  // Vite puts every built file but index.html under assets/, with a content hash in its name.
+  app.get<{ Params: { '*': string } }>('/assets/*', async (req, reply) => sendFrom(reply, `assets/${req.params['*']}`, 'public, max-age=31536000, immutable'));
+  // Top-level files of the build (a favicon, say), looked up per request.
+  app.get<{ Params: { file: string } }>('/:file', async (req, reply) => {
+    const file = req.params.file;
+    if (!TOP_LEVEL_FILE.test(file) || !existsSync(join(dir, file))) return reply.callNotFound();
+    return sendFrom(reply, file, file.endsWith('.html') ? 'no-cache' : 'public, max-age=3600');
   });
   app.get('/', async (_req, reply) => {
     if (!built()) return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
