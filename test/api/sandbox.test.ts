@@ -197,6 +197,21 @@ describe('Slack sandbox off', () => {
     expect(JSON.stringify(settings.body)).not.toContain('xoxb-');
   });
 
+  it('settings report a failing auth.test and the last delivery error in words', async () => {
+    h = await startHarness();
+    h.slack.failNext('auth.test', 1, { error: 'invalid_auth' });
+    h.slack.failNext('chat.postMessage', 1, { error: 'not_in_channel' });
+    await h.api('POST', '/pipelines', judgmentPipeline());
+    await h.api('POST', '/pipelines/checkout/Deploy to production', { parameters: { version: '1' } });
+    const r = await waitFor('the delivery error', async () => {
+      const x = await h!.api('GET', '/settings/slack');
+      return x.body.lastDeliveryError ? x : null;
+    }, 20_000);
+    expect(r.body).toMatchObject({ mode: 'slack', connected: false, error: 'invalid_auth', bot: null });
+    expect(r.body.lastDeliveryError).toMatchObject({ kind: 'slack.judgment.post', status: 'failed', attempts: 1 });
+    expect(r.body.lastDeliveryError.error).toMatch(/not_in_channel: the bot is not in #deploys: invite it/);
+  });
+
   it('with slack.enabled: false: no Slack at all, and the settings say off', async () => {
     h = await startHarness({ slackEnabled: false });
     expect((await h.api('GET', '/sandbox/slack/channels')).status).toBe(404);
