@@ -242,7 +242,7 @@ export default function SlackSandbox() {
     return (
       <section aria-labelledby="sandbox-title">
         <h1 id="sandbox-title">Slack sandbox</h1>
-        <p role="status">The Slack sandbox is off: {off}.</p>
+        <p role="status">Not available: {off}.</p>
         <p>It runs when no Slack bot token is configured, or with <code>slack.mode: sandbox</code>.</p>
       </section>
     );
