@@ -228,6 +228,14 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     expect(b2.x).toBeGreaterThan(b1.x);
     expect(b4.x).toBeGreaterThan(b2.x); // the join after both
     expect(await page.locator('.graph .edges path').count()).toBe(4);
+    await shot('execution-branches');
+
+    await page.goto(`${h.service.url}/#/applications/${APP}/executions`);
+    await seeText(page.getByRole('table'), 'Fan out');
+    await shot('executions');
+    await page.goto(`${h.service.url}/#/applications/${APP}/pipelines`);
+    await seeText(page.getByRole('row', { name: /Deploy to production/ }), 'AWAITING JUDGMENT'); // the deep-link run waits
+    await shot('pipelines');
   });
 });
 

@@ -5,6 +5,7 @@ import { links, navigate } from '../router';
 import StatusBadge from '../components/StatusBadge';
 import TriggerForm from '../components/TriggerForm';
 import { errorText, when } from '../format';
+import { isAwaitingJudgment } from '../status';
 
 export default function Pipelines({ app }: { app: string }) {
   const [pipelines, setPipelines] = useState<PipelineConfig[] | null>(null);
@@ -63,7 +64,7 @@ export default function Pipelines({ app }: { app: string }) {
                   <td>{p.stages.length}</td>
                   <td>
                     {e ? (
-                      <a href={links.execution(app, e.id)}><StatusBadge status={e.status} /> {when(e.buildTime)}</a>
+                      <a href={links.execution(app, e.id)}><StatusBadge status={e.status} awaiting={e.status === 'RUNNING' && e.stages.some(isAwaitingJudgment)} /> {when(e.buildTime)}</a>
                     ) : (
                       <span className="muted">never run</span>
                     )}
