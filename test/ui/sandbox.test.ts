@@ -59,13 +59,23 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'slack-sandbox.png'), fullPage: true });
 
-    await message.getByRole('button', { name: 'Approve', exact: true }).click();
+    // By keyboard: Enter on Approve opens its confirm dialog; Escape closes it and nothing is sent.
+    const approve = message.getByRole('button', { name: 'Approve', exact: true });
+    await approve.focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Approve?' });
     await seeText(dialog, 'continues past stage');
-    await page.screenshot({ path: join(SHOTS, 'slack-sandbox-confirm.png') });
-    // Nothing is sent before the dialog is confirmed.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await approve.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
     expect((await s.api('GET', `/pipelines/${id}`)).body.stages[0].status).toBe('RUNNING');
-    await dialog.getByRole('button', { name: 'Approve' }).click();
+
+    await approve.click();
+    await seeText(dialog, 'continues past stage');
+    await page.screenshot({ path: join(SHOTS, 'slack-sandbox-confirm.png') });
+    // Nothing is sent before the dialog is confirmed (the confirm button has the focus: Enter confirms).
+    expect((await s.api('GET', `/pipelines/${id}`)).body.stages[0].status).toBe('RUNNING');
+    await page.keyboard.press('Enter');
     await seeText(page.getByRole('status').filter({ hasText: 'Clicked' }), 'the service accepted it');
 
     // The same message (same ts), updated in place: who approved, no buttons; the continue reply in its thread.

@@ -76,7 +76,12 @@ function Text({ t, users }: { t: TextObject | undefined; users: Record<string, s
 function ConfirmDialog(props: { confirm: Confirm; users: Record<string, string>; onConfirm: () => void; onDeny: () => void }) {
   const { confirm, users, onConfirm, onDeny } = props;
   const ok = useRef<HTMLButtonElement>(null);
-  useEffect(() => ok.current?.focus(), []);
+  useEffect(() => {
+    // Focus the confirm button; give focus back to the clicked button when the dialog goes.
+    const before = document.activeElement as HTMLElement | null;
+    ok.current?.focus();
+    return () => before?.focus();
+  }, []);
   const title = confirm.title?.text ?? 'Are you sure?';
   return (
     <div className="bk-overlay" onKeyDown={(e) => e.key === 'Escape' && onDeny()}>
