@@ -190,8 +190,10 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     h.slack.reset();
     const id = await triggerFromPipelines('1.2.4');
     const judgment = page.getByRole('region', { name: 'Manual judgment' });
+    await judgment.getByLabel('Reason (optional, recorded with a rejection)').fill('not today');
     await judgment.getByRole('button', { name: /Reject/ }).click();
     await seeText(judgment.getByRole('status'), 'Rejected by alice@example.com');
+    await seeText(judgment.getByRole('status'), 'not today');
     await seeText(page.getByRole('heading', { level: 1 }), 'TERMINAL');
     await seeText(page.locator('[data-refid="3"]'), 'NOT_STARTED');
     expect((await h.api('GET', `/pipelines/${id}`)).body.status).toBe('TERMINAL');

@@ -154,8 +154,13 @@ export const api = {
   executions: (app: string, limit = 50) => call<Execution[]>('GET', `/applications/${enc(app)}/pipelines?limit=${limit}`),
   execution: (id: string) => call<Execution>('GET', `/pipelines/${enc(id)}`),
   cancel: (id: string) => call<Execution>('PUT', `/pipelines/${enc(id)}/cancel`),
-  judge: (id: string, stageId: string, judgmentStatus: 'continue' | 'stop', judgmentInput?: string) =>
-    call<Execution>('PATCH', `/pipelines/${enc(id)}/stages/${enc(stageId)}`, { judgmentStatus, ...(judgmentInput ? { judgmentInput } : {}) }),
+  /** Judges a manualJudgment stage; `reason` is the service's extension, shown with a rejection. */
+  judge: (id: string, stageId: string, judgmentStatus: 'continue' | 'stop', judgmentInput?: string, reason?: string) =>
+    call<Execution>('PATCH', `/pipelines/${enc(id)}/stages/${enc(stageId)}`, {
+      judgmentStatus,
+      ...(judgmentInput ? { judgmentInput } : {}),
+      ...(reason ? { reason } : {}),
+    }),
   /** The Slack message a manualJudgment stage would post (server's POST /slack/preview). */
   slackPreview: (pipeline: PipelineConfig, refId: string) => call<{ text: string; blocks: unknown[] }>('POST', '/slack/preview', { pipeline, refId }),
 };

@@ -19,6 +19,7 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
   const c = stage.context;
   const inputs = (Array.isArray(c.judgmentInputs) ? c.judgmentInputs : []).map((i) => String((i as { value?: unknown }).value ?? '')).filter(Boolean);
   const [input, setInput] = useState(inputs[0] ?? '');
+  const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const roles = strings(c.requiredJudgmentRoles).length > 0 ? strings(c.requiredJudgmentRoles) : strings(c.selectedStageRoles);
@@ -31,7 +32,7 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
     setBusy(true);
     setError(null);
     try {
-      onJudged(await api.judge(execution.id, stage.id, decision, decision === 'continue' ? input : undefined));
+      onJudged(await api.judge(execution.id, stage.id, decision, decision === 'continue' ? input : undefined, decision === 'stop' ? reason.trim() : undefined));
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -66,6 +67,10 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
               </select>
             </div>
           )}
+          <div className="field">
+            <label htmlFor={`judgment-reason-${stage.id}`}>Reason (optional, recorded with a rejection)</label>
+            <input id={`judgment-reason-${stage.id}`} value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} />
+          </div>
           <div className="buttons">
             <button type="button" className="primary" disabled={busy} onClick={() => void judge('continue')}>✔ Approve</button>
             <button type="button" className="danger" disabled={busy} onClick={() => void judge('stop')}>✖ Reject</button>

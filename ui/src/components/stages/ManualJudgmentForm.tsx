@@ -130,6 +130,10 @@ export default function ManualJudgmentForm({ stage, onChange, issues, idPrefix }
           onChange={(e) => onChange({ stageTimeoutMs: e.target.value === '' ? undefined : Math.round(Number(e.target.value) * 60_000) })}
         />
       </Field>
+      <label className="check">
+        <input type="checkbox" checked={stage.markSuccessfulOnTimeout === true} onChange={(e) => onChange({ markSuccessfulOnTimeout: e.target.checked || undefined })} /> On
+        timeout, mark the stage successful instead of failing it
+      </label>
     </>
   );
 }
