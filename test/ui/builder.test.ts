@@ -18,6 +18,8 @@ import { startHarness, waitFor, type Harness } from '../support/harness.js';
 import { launchBrowser, seeAttribute, seeText, seeVisible, type TestBrowser } from '../support/browser.js';
 
 const SHOTS = process.env.SLACKOPS_SCREENSHOTS ? resolve(process.env.SLACKOPS_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'slackops-shots-'));
+/** Generous: a browser and a service on a loaded 2-core machine; the waits inside poll and pass as soon as they can. */
+const TEST_TIMEOUT_MS = 120_000;
 const APP = 'checkout';
 const PIPELINE = 'Deploy to production';
 
@@ -163,7 +165,7 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
       const r = await h.api('GET', `/applications/${APP}/pipelineConfigs/${encodeURIComponent(PIPELINE)}`);
       return r.body.stages[2].name === 'Soak a while';
     });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('triggers with a parameter, shows the execution awaiting, approves it in the UI and the Slack message follows', async () => {
     const id = await triggerFromPipelines('1.2.3');
@@ -184,7 +186,7 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     const e = await h.api('GET', `/pipelines/${id}`);
     expect(e.body.status).toBe('SUCCEEDED');
     expect(e.body.trigger).toMatchObject({ user: 'alice@example.com', parameters: { version: '1.2.3', region: 'us-east-1' } });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('a second run rejected in the UI ends TERMINAL and says who rejected', async () => {
     h.slack.reset();
@@ -197,7 +199,7 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     await seeText(page.getByRole('heading', { level: 1 }), 'TERMINAL');
     await seeText(page.locator('[data-refid="3"]'), 'NOT_STARTED');
     expect((await h.api('GET', `/pipelines/${id}`)).body.status).toBe('TERMINAL');
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("the Slack message's deep link opens the execution at its judgment stage", async () => {
     h.slack.reset();
@@ -214,7 +216,7 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     // Another refId in the link opens that stage instead.
     await page.goto(page.url().replace('refId=2', 'refId=1'));
     await seeVisible(page.getByRole('article', { name: 'Stage Wait' }));
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('draws branches and joins: parallel stages share a column, a join sits after both', async () => {
     const stage = (refId: string, ups: string[]) => ({ refId, requisiteStageRefIds: ups, type: 'wait', name: `Step ${refId}`, waitTime: 0 });
@@ -238,6 +240,6 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     await page.goto(`${h.service.url}/#/applications/${APP}/pipelines`);
     await seeText(page.getByRole('row', { name: /Deploy to production/ }), 'AWAITING JUDGMENT'); // the deep-link run waits
     await shot('pipelines');
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
