@@ -20,6 +20,10 @@ import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
 import { assertBindAllowed } from './auth/bind.js';
 import { NetworkGuard } from './engine/stages/webhook/guard.js';
+import type { AddressInfo } from 'node:net';
+import { SlackSandbox } from './slack/sandbox/sandbox.js';
+import { SANDBOX_PREFIX } from './slack/sandbox/routes.js';
+import { SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE } from './slack/manifest.js';
 
 export interface Service {
   config: Config;
@@ -45,13 +49,33 @@ export function createLogger(level: Config['logging']['level'], destination?: pi
  * @throws StoreError when the database cannot be opened; BindRefusedError when `server.host` is not loopback and
  *   nobody would have to authenticate (see `assertBindAllowed`).
  */
-export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
+export async function createService(config: Config, opts: { logger?: Logger; uiDir?: string } = {}): Promise<Service> {
   assertBindAllowed(config);
   const logger = opts.logger ?? createLogger(config.logging.level);
   const store = await Store.open(config.database.url);
   const metrics = new ServiceMetrics({ store });
-  const slack =
-    config.slack.enabled && config.slack.token
+  // slack.mode sandbox: the Web API calls go to the sandbox on this service's own port (known once it listens), so
+  // the real client, callback and signature paths all run; slack.enabled: false never gets here (see Config).
+  const sandbox =
+    config.slack.mode === 'sandbox'
+      ? new SlackSandbox({
+          signingSecret: config.slack.signingSecret,
+          scopes: config.authz.slackUserGroups ? [...SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE] : SLACK_BOT_SCOPES,
+        })
+      : null;
+  let selfUrl = '';
+  const slack = sandbox
+    ? new SlackApi({
+        token: sandbox.token,
+        baseUrl: () => {
+          // Asked at the first call; a call before the server listens fails (retryably) instead of caching a bad URL.
+          if (selfUrl === '') throw new Error('the Slack sandbox is not listening yet');
+          return `${selfUrl}${SANDBOX_PREFIX}`;
+        },
+        logger,
+        onCall: metrics.slackCall,
+      })
+    : config.slack.enabled && config.slack.token
       ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, onCall: metrics.slackCall, responseUrlHosts: config.slack.responseUrlHosts })
       : null;
   let dispatcher: NotificationDispatcher | null = null;
@@ -95,10 +119,30 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     logger,
     roles,
     // With Socket Mode, interactions arrive over the WebSocket; the HTTP callback stays off unless a signing secret is set.
-    signingSecret: config.slack.enabled ? config.slack.signingSecret : null,
+    // The sandbox signs its clicks with its own secret (the configured one, or one made up at start).
+    signingSecret: sandbox ? sandbox.signingSecret : config.slack.enabled ? config.slack.signingSecret : null,
     interactions,
     metrics,
     auth: config.auth,
+    ...(opts.uiDir !== undefined ? { uiDir: opts.uiDir } : {}),
+    publicUrl: config.server.publicUrl,
+    sandbox,
+    sandboxOff:
+      config.slack.mode === 'slack'
+        ? 'the Slack sandbox is off: slack.mode is slack (a bot token is configured); set slack.mode: sandbox to use it'
+        : 'the Slack sandbox is off',
+    selfUrl: () => selfUrl,
+    slackSettings: {
+      mode: sandbox ? 'sandbox' : slack ? 'slack' : 'off',
+      slack,
+      manifest: {
+        appName: 'SlackOps',
+        displayName: config.slack.botName,
+        publicUrl: config.server.publicUrl,
+        socketMode: config.slack.socketMode,
+        userGroups: config.authz.slackUserGroups,
+      },
+    },
   });
   const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;
@@ -112,8 +156,9 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     url: '',
     async start() {
       service.url = await app.listen({ host: config.server.host, port: config.server.port });
+      selfUrl = loopbackUrl(app.server.address() as AddressInfo);
       try {
-        if (interactions && config.slack.socketMode && config.slack.appToken) {
+        if (interactions && !sandbox && config.slack.socketMode && config.slack.appToken) {
           socket = await startSocketMode({
             appToken: config.slack.appToken,
             baseUrl: config.slack.baseUrl,
@@ -145,7 +190,10 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       dispatcher!.start();
       interactions?.start();
       cron.start();
-      logger.info({ url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: Boolean(slack), socketMode: Boolean(socket) }, 'slackops started');
+      logger.info(
+        { url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: sandbox ? 'sandbox' : Boolean(slack), socketMode: Boolean(socket) },
+        sandbox ? `slackops started; Slack is the built-in sandbox: ${config.server.publicUrl}/#/slack-sandbox` : 'slackops started',
+      );
     },
     async stop() {
       await socket?.stop();
@@ -158,4 +206,16 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     },
   };
   return service;
+}
+
+/**
+ * How this process reaches its own server: the listening address, with 0.0.0.0 / :: (all interfaces) replaced by
+ * the loopback address of the same family.
+ */
+function loopbackUrl(addr: AddressInfo): string {
+  const v6 = addr.family === 'IPv6' || addr.family === (6 as unknown as string);
+  let host = addr.address;
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  else if (host === '::') host = '::1';
+  return v6 && host.includes(':') ? `http://[${host}]:${addr.port}` : `http://${host}:${addr.port}`;
 }

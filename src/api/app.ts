@@ -1,5 +1,6 @@
 /**
- * The Fastify application: Gate's pipeline paths, the Slack callback and health. JSON in and out; the Slack
+ * The Fastify application: Gate's pipeline paths, the Slack callback and health, the web UI, applications, the Slack
+ * preview and settings, and the Slack sandbox (when it runs). JSON in and out; the Slack
  * callback's form body is kept raw (as a string) so its signature can be checked on exactly the bytes Slack signed.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -20,6 +21,11 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { installRequestLogIds } from './request-log-ids.js';
 import type { ServiceMetrics } from '../metrics/index.js';
+import { applicationRoutes } from './routes/applications.js';
+import { previewRoutes } from './routes/preview.js';
+import { settingsRoutes, type SettingsRouteDeps } from './routes/settings.js';
+import { sandboxRoutes, SANDBOX_PREFIX } from '../slack/sandbox/routes.js';
+import type { SlackSandbox } from '../slack/sandbox/sandbox.js';
 
 export interface AppDeps {
   store: Store;
@@ -34,6 +40,17 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** Who may call (see `src/auth/identity.ts`); default: auth disabled, `X-SPINNAKER-USER` from anyone. */
   auth?: Config['auth'];
+  /** Where the built web UI is (default `dist/ui` of the package). */
+  uiDir?: string;
+  /** Links in previews (`server.publicUrl`). Default `http://localhost`. */
+  publicUrl?: string;
+  /** The Slack sandbox when it runs (`slack.mode: sandbox`), null or absent when off; `sandboxOff` says why. */
+  sandbox?: SlackSandbox | null;
+  sandboxOff?: string;
+  /** This service's own loopback URL, known once it listens (the sandbox posts clicks to it). */
+  selfUrl?: () => string;
+  /** For `GET /settings/slack`; absent → the route answers mode `off`. */
+  slackSettings?: Omit<SettingsRouteDeps, 'store'>;
 }
 
 /** Auth settings when none are given: disabled, Gate's header believed from anyone (as before authentication). */
@@ -101,7 +118,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Bodies other than the Slack callback's are JSON: name a wrong Content-Type instead of failing on the shape, and
   // refuse absurdly deep nesting before anything serialises it again.
   app.addHook('preValidation', async (req, reply) => {
-    if (req.body === undefined || req.url.startsWith('/notifications/callbacks/slack')) return;
+    // The sandbox's Web API emulation takes form bodies as Slack's Web API does.
+    if (req.body === undefined || req.url.startsWith('/notifications/callbacks/slack') || req.url.startsWith(`${SANDBOX_PREFIX}/api/`)) return;
     const type = String(req.headers['content-type'] ?? '(none)').split(';')[0]!.trim().toLowerCase();
     if (typeof req.body === 'string' && type !== 'application/json') {
       return reply.code(415).send(errorBody(415, `Content-Type: expected application/json, got ${type}`));
@@ -113,9 +131,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installRequestLogIds(app);
   if (deps.metrics) metricsRoutes(app, { metrics: deps.metrics });
   healthRoutes(app, deps);
-  uiRoutes(app);
+  uiRoutes(app, deps.uiDir !== undefined ? { dir: deps.uiDir } : {});
   pipelineRoutes(app, deps);
+  applicationRoutes(app, deps);
   webhookRoutes(app, deps);
   slackRoutes(app, { signingSecret: deps.signingSecret, interactions: deps.interactions });
+  previewRoutes(app, { publicUrl: deps.publicUrl ?? 'http://localhost' });
+  settingsRoutes(app, {
+    store: deps.store,
+    ...(deps.slackSettings ?? {
+      mode: 'off',
+      slack: null,
+      manifest: { appName: 'SlackOps', displayName: 'slackops', publicUrl: deps.publicUrl ?? 'http://localhost', socketMode: false, userGroups: false },
+    }),
+  });
+  sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
   return app;
 }

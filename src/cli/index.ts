@@ -130,6 +130,10 @@ configCmd
       fail((err as Error).message, 2);
     }
     process.stdout.write(`configuration is valid:\n${JSON.stringify(redactedConfig(config), null, 2)}\n`);
+    if (config.slack.mode === 'sandbox') {
+      process.stdout.write(`slack: the built-in sandbox (slack.mode: sandbox): judgment messages appear at ${config.server.publicUrl}/#/slack-sandbox; Slack is not checked\n`);
+      return;
+    }
     if (!config.slack.token) {
       process.stdout.write('slack: no bot token configured; Slack is not checked\n');
       return;

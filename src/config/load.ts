@@ -31,8 +31,10 @@ import {
   parseHostPatterns,
   parseTokenEntries,
   type TokenEntry,
+  parseSlackMode,
   parseSlackToken,
   type LogLevel,
+  type SlackMode,
   type ValueParser,
 } from './values.js';
 
@@ -58,7 +60,17 @@ export interface Config {
     leaseMs: number;
   };
   slack: {
+    /**
+     * `slack.enabled` as configured (default false). With `mode: 'slack'`, true talks to Slack and false means no
+     * Slack at all; `slack.enabled: false` never runs the sandbox (a file saying both is refused).
+     */
     enabled: boolean;
+    /**
+     * `slack.mode`: `slack` (Web API calls go to `baseUrl`, when `enabled`) or `sandbox` (the built-in Slack sandbox
+     * takes Slack's place: no token needed, a signing secret is made up at start when none is set). Default `slack`
+     * when `slack.token` or `slack.enabled` is set, else `sandbox` — so a fresh install runs the sandbox.
+     */
+    mode: SlackMode;
     /** Bot token (`xoxb-`, or `xoxp-`), or null when not configured. Secret. */
     token: string | null;
     botName: string;
@@ -318,6 +330,7 @@ function fileSchema(c: Collector, cwd: string) {
     }),
     slack: section(c, 'slack', {
       enabled: leaf(c, 'slack.enabled', parseBoolean),
+      mode: leaf(c, 'slack.mode', parseSlackMode),
       token: leaf(c, 'slack.token', parseSlackToken),
       botName: leaf(c, 'slack.botName', parseName),
       signingSecret: leaf(c, 'slack.signingSecret', parseSecret),
@@ -372,6 +385,7 @@ const ENV_PARSERS = (cwd: string): { [K in EnvKey]: ValueParser<unknown> } => ({
   'server.publicUrl': parseHttpUrl,
   'database.url': parseDatabaseUrl(cwd),
   'slack.enabled': parseBoolean,
+  'slack.mode': parseSlackMode,
   'slack.token': parseSlackToken,
   'slack.botName': parseName,
   'slack.signingSecret': parseSecret,
@@ -477,6 +491,7 @@ function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, 
     'server.publicUrl': f.server.publicUrl,
     'database.url': f.database.url,
     'slack.enabled': f.slack.enabled,
+    'slack.mode': f.slack.mode,
     'slack.token': oneOf(c, 'slack.token', [
       ['slack.token', f.slack.token],
       ['slack.app.token', f.slack.app.token],
@@ -507,6 +522,15 @@ function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, 
 
   const host = (values['server.host'] as string | undefined) ?? DEFAULTS.host;
   const port = (values['server.port'] as number | undefined) ?? DEFAULTS.port;
+  const enabledSetting = values['slack.enabled'] as boolean | undefined;
+  const tokenSetting = (values['slack.token'] as string | undefined) ?? null;
+  // Setting slack.enabled (either way) or a token without a mode means real Slack, as before slack.mode existed:
+  // enabled: true still asks for the token, enabled: false still means no Slack at all.
+  const modeSetting = values['slack.mode'] as SlackMode | undefined;
+  const mode: SlackMode = modeSetting ?? (tokenSetting !== null || enabledSetting !== undefined ? 'slack' : 'sandbox');
+  if (modeSetting === 'sandbox' && enabledSetting === false) {
+    report(c, 'slack.mode', 'sandbox contradicts slack.enabled: false (which means no Slack at all, sandbox included); remove one of them');
+  }
   const config: Config = {
     server: {
       host,
@@ -518,7 +542,8 @@ function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, 
       leaseMs: f.database.leaseMs ?? DEFAULTS.leaseMs,
     },
     slack: {
-      enabled: (values['slack.enabled'] as boolean | undefined) ?? false,
+      enabled: enabledSetting ?? false,
+      mode,
       token: (values['slack.token'] as string | undefined) ?? null,
       botName: (values['slack.botName'] as string | undefined) ?? DEFAULTS.botName,
       signingSecret: (values['slack.signingSecret'] as string | undefined) ?? null,
@@ -547,7 +572,7 @@ function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, 
     },
   };
 
-  if (config.slack.enabled) {
+  if (config.slack.enabled && config.slack.mode === 'slack') {
     if (config.slack.token === null && !c.invalid.has('slack.token')) {
       report(c, 'slack.token', `required when slack.enabled is true (set it in the file or ${ENV_VARS['slack.token']})`);
     }

@@ -25,6 +25,7 @@ export const ENV_VARS = {
   'server.publicUrl': 'SLACKOPS_SERVER_PUBLIC_URL',
   'database.url': 'SLACKOPS_DATABASE_URL',
   'slack.enabled': 'SLACKOPS_SLACK_ENABLED',
+  'slack.mode': 'SLACKOPS_SLACK_MODE',
   'slack.token': 'SLACKOPS_SLACK_TOKEN',
   'slack.botName': 'SLACKOPS_SLACK_BOT_NAME',
   'slack.signingSecret': 'SLACKOPS_SLACK_SIGNING_SECRET',
@@ -82,6 +83,13 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     env: ENV_VARS['slack.enabled'],
     description:
       'Post judgment messages to Slack and accept button clicks. Requires slack.token, and slack.signingSecret (HTTP callback) or slack.appToken (Socket Mode).',
+  },
+  {
+    key: 'slack.mode',
+    default: 'sandbox',
+    env: ENV_VARS['slack.mode'],
+    description:
+      'slack, or sandbox: the built-in Slack stand-in at /#/slack-sandbox (no token needed). Default slack when slack.token or slack.enabled is set.',
   },
   {
     key: 'slack.token',

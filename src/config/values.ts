@@ -163,6 +163,19 @@ export const parseLogLevel: ValueParser<LogLevel> = (raw) => {
   return ok(level);
 };
 
+/** Where Slack Web API calls go: `slack` (Slack itself, or slack.baseUrl) or `sandbox` (the built-in emulation). */
+export const SLACK_MODES = ['slack', 'sandbox'] as const;
+export type SlackMode = (typeof SLACK_MODES)[number];
+
+/** `slack.mode`: one of {@link SLACK_MODES}, case-insensitive. */
+export const parseSlackMode: ValueParser<SlackMode> = (raw) => {
+  if (isUnset(raw)) return ok(undefined);
+  const s = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  const mode = SLACK_MODES.find((m) => m === s);
+  if (mode === undefined) return fail(`expected one of ${SLACK_MODES.join(', ')}, got ${shown(raw)}`);
+  return ok(mode);
+};
+
 /**
  * A secret string (signing secret). Secret: problems never quote the value. Numbers are refused rather than
  * converted, because YAML may already have changed them (`1e5` → 100000); quote the value in YAML.

@@ -88,6 +88,8 @@ export interface SlackAuthInfo {
   botId: string | null;
   /** The workspace URL, e.g. https://acme.slack.com/ */
   url: string;
+  /** The token's scopes, from the `x-oauth-scopes` header Slack sends with every answer (WebClient's `response_metadata.scopes`); absent when Slack sent none. */
+  scopes?: string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -104,10 +106,10 @@ export type SlackCallHook = (call: { method: string; error: string }) => void;
  * one HTTP request (no retries) and rejects only with {@link SlackApiError}.
  */
 export class SlackApi {
-  private readonly client: WebClient;
+  private clientInstance: WebClient | null = null;
   private readonly timeoutMs: number;
   private readonly token: string;
-  private readonly baseOrigin: string;
+  private readonly baseUrlOf: () => string;
   private readonly responseUrlHosts: readonly string[];
   private readonly logger: SlackApiLogger | undefined;
   private readonly onCall: SlackCallHook | undefined;
@@ -115,7 +117,8 @@ export class SlackApi {
   /**
    * @param opts.token the bot token (`xoxb-…`), sent as `Authorization: Bearer`.
    * @param opts.baseUrl Slack's origin, e.g. `https://slack.com` (a fake in tests); methods are called at
-   *   `${baseUrl}/api/<method>` (WebClient's `slackApiUrl`).
+   *   `${baseUrl}/api/<method>` (WebClient's `slackApiUrl`). A function is asked once, at the first call: the
+   *   built-in sandbox lives on this service's own port, known only once it listens.
    * @param opts.timeoutMs per-request timeout in ms (default 10,000); a timeout is a retryable `request_error`.
    * @param opts.logger pino-compatible logger for WebClient's warnings (debug for its chatter); none → silent.
    * @param opts.onCall told of each call's method and outcome once it ended (see {@link SlackCallHook}); its
@@ -123,25 +126,43 @@ export class SlackApi {
    * @param opts.responseUrlHosts hosts a `response_url` may point at (`slack.responseUrlHosts`; exact names or
    *   `*.suffix`); default `['hooks.slack.com']`, where Slack's response URLs live.
    */
-  constructor(opts: { token: string; baseUrl: string; timeoutMs?: number; logger?: SlackApiLogger | undefined; onCall?: SlackCallHook | undefined; responseUrlHosts?: readonly string[] }) {
-    this.baseOrigin = new URL(opts.baseUrl).origin;
+  constructor(opts: {
+    token: string;
+    baseUrl: string | (() => string);
+    timeoutMs?: number;
+    logger?: SlackApiLogger | undefined;
+    onCall?: SlackCallHook | undefined;
+    responseUrlHosts?: readonly string[];
+  }) {
+    const baseUrl = opts.baseUrl;
+    if (typeof baseUrl === 'string') new URL(baseUrl); // a bad URL fails here, not at the first call
+    this.baseUrlOf = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
     this.responseUrlHosts = (opts.responseUrlHosts ?? ['hooks.slack.com']).map((h) => h.toLowerCase());
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = opts.logger;
     this.onCall = opts.onCall;
-    this.client = new WebClient(opts.token, {
-      slackApiUrl: `${opts.baseUrl.replace(/\/+$/, '')}/api/`,
+  }
+
+  private get baseOrigin(): string {
+    return new URL(this.baseUrlOf()).origin;
+  }
+
+  private get client(): WebClient {
+    if (this.clientInstance) return this.clientInstance;
+    this.clientInstance = new WebClient(this.token, {
+      slackApiUrl: `${this.baseUrlOf().replace(/\/+$/, '')}/api/`,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       timeout: this.timeoutMs,
-      logger: libraryLogger(opts.logger, opts.token, 'slack-web-api', 500, LogLevel.WARN),
+      logger: libraryLogger(this.logger, this.token, 'slack-web-api', 500, LogLevel.WARN),
       // Method names never become absolute URLs.
       allowAbsoluteUrls: false,
       // WebClient attaches the original network error (its request config holds the Authorization header);
       // we read only its name/code and never copy it onto SlackApiError.
       attachOriginalToWebAPIRequestError: true,
     });
+    return this.clientInstance;
   }
 
   /**
@@ -357,6 +378,7 @@ export class SlackApi {
       userId: nonEmpty(res.user_id) ?? '',
       botId: nonEmpty(res.bot_id),
       url: nonEmpty(res.url) ?? '',
+      ...scopesOf(res.response_metadata),
     };
   }
 
@@ -475,6 +497,12 @@ function describeNetworkError(err: unknown): string {
 }
 
 
+
+/** `{scopes}` from WebClient's `response_metadata.scopes` (the `x-oauth-scopes` header), or nothing when absent. */
+function scopesOf(meta: unknown): { scopes?: string[] } {
+  const scopes = isRecord(meta) ? meta.scopes : undefined;
+  return Array.isArray(scopes) ? { scopes: scopes.filter((x): x is string => typeof x === 'string' && x !== '') } : {};
+}
 
 function nonEmpty(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;

@@ -117,6 +117,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_application_details': {
+      async up(db: Kysely<any>) {
+        // Applications created on their own (PUT /applications/{app}), with Deck's description and owner email.
+        await db.schema.alterTable('applications').addColumn('description', 'text').execute();
+        await db.schema.alterTable('applications').addColumn('email', 'text').execute();
+      },
+    },
   };
 }
 

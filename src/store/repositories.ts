@@ -34,7 +34,23 @@ function skipLocked<Q extends { forUpdate(): Q; skipLocked(): Q }>(q: Q, dialect
   return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
 }
 
-/** Applications are created implicitly when a pipeline is first saved for them (as Gate/front50 do). */
+/** An application as stored. Times are epoch ms; `description` and `email` are null when never set. */
+export interface ApplicationRecord {
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  description: string | null;
+  email: string | null;
+}
+
+function applicationRecord(r: { name: string; created_at: number; updated_at: number; description?: string | null; email?: string | null }): ApplicationRecord {
+  return { name: r.name, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at), description: r.description ?? null, email: r.email ?? null };
+}
+
+/**
+ * Applications are created implicitly when a pipeline is first saved for them (as Gate/front50 do), or on their
+ * own with `put`.
+ */
 export class ApplicationRepository {
   constructor(private readonly db: Executor) {}
 
@@ -47,9 +63,35 @@ export class ApplicationRepository {
       .execute();
   }
 
-  async list(): Promise<Array<{ name: string; createdAt: number; updatedAt: number }>> {
+  async list(): Promise<ApplicationRecord[]> {
     const rows = await this.db.selectFrom('applications').selectAll().orderBy('name').execute();
-    return rows.map((r) => ({ name: r.name, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) }));
+    return rows.map(applicationRecord);
+  }
+
+  /** One application, or undefined. */
+  async get(name: string): Promise<ApplicationRecord | undefined> {
+    const row = await this.db.selectFrom('applications').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? applicationRecord(row) : undefined;
+  }
+
+  /**
+   * Creates the application or updates its details. A field left undefined keeps its stored value; null clears it.
+   * @returns whether it was created (false: updated).
+   */
+  async put(name: string, details: { description?: string | null; email?: string | null }, now: number): Promise<boolean> {
+    const existing = await this.get(name);
+    if (!existing) {
+      await this.db
+        .insertInto('applications')
+        .values({ name, created_at: now, updated_at: now, description: details.description ?? null, email: details.email ?? null })
+        .execute();
+      return true;
+    }
+    const set: { updated_at: number; description?: string | null; email?: string | null } = { updated_at: now };
+    if (details.description !== undefined) set.description = details.description;
+    if (details.email !== undefined) set.email = details.email;
+    await this.db.updateTable('applications').set(set).where('name', '=', name).execute();
+    return false;
   }
 
   async exists(name: string): Promise<boolean> {
@@ -429,6 +471,31 @@ export class OutboxRepository {
       lastError: r.last_error ?? '',
       attempts: Number(r.attempts),
     }));
+  }
+
+  /**
+   * The newest delivery problem among items whose kind starts with `kindPrefix` (e.g. `slack.`): an item still
+   * retrying after a failed attempt, or given up. `at` is when it was last tried or given up (epoch ms, the
+   * item's creation time when unknown). Null when there is none.
+   */
+  async lastProblem(kindPrefix: string): Promise<{ kind: string; error: string; status: 'retrying' | 'failed'; attempts: number; at: number } | null> {
+    const r = await this.db
+      .selectFrom('outbox')
+      .select(['kind', 'status', 'last_error', 'attempts', 'delivered_at', 'created_at'])
+      .where('kind', 'like', `${kindPrefix}%`)
+      .where('last_error', 'is not', null)
+      .where('status', '!=', 'delivered')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!r) return null;
+    return {
+      kind: r.kind,
+      error: r.last_error ?? '',
+      status: r.status === 'failed' ? 'failed' : 'retrying',
+      attempts: Number(r.attempts),
+      at: Number(r.delivered_at ?? r.created_at),
+    };
   }
 }
 

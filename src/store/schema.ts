@@ -8,6 +8,10 @@ export interface ApplicationsTable {
   name: string;
   created_at: number;
   updated_at: number;
+  /** Deck's application description; null when never set (applications made by saving a pipeline). */
+  description: string | null;
+  /** The owner's email (Deck's `email`); null when never set. */
+  email: string | null;
 }
 
 export interface PipelinesTable {

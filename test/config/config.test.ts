@@ -88,6 +88,7 @@ describe('defaults', () => {
       database: { url: `sqlite:${path.resolve(process.cwd(), 'data/slackops.db')}`, leaseMs: 60_000 },
       slack: {
         enabled: false,
+        mode: 'sandbox',
         token: null,
         botName: 'slackops',
         signingSecret: null,
@@ -137,6 +138,7 @@ describe('a full YAML file', () => {
       database: { url: 'postgres://slackops:dbpass@db.example.com:5432/slackops', leaseMs: 60_000 },
       slack: {
         enabled: true,
+        mode: 'slack',
         token: TOKEN,
         botName: 'deploybot',
         signingSecret: SECRET,
@@ -249,6 +251,7 @@ describe('environment overrides', () => {
       database: { url: 'sqlite::memory:', leaseMs: 60_000 },
       slack: {
         enabled: false,
+        mode: 'slack',
         token: OTHER_TOKEN,
         botName: 'envbot',
         signingSecret: OTHER_SECRET,
@@ -293,6 +296,7 @@ describe('environment overrides', () => {
       'server.publicUrl': ['https://p.example.com', 'https://p.example.com'],
       'database.url': ['sqlite::memory:', 'sqlite::memory:'],
       'slack.enabled': ['true', true],
+      'slack.mode': ['sandbox', 'sandbox'],
       'slack.token': [TOKEN, TOKEN],
       'slack.botName': ['b', 'b'],
       'slack.signingSecret': [SECRET, SECRET],
@@ -469,6 +473,7 @@ describe('secrets', () => {
       database: { url: 'postgres://app:***@db:5432/x' },
       slack: {
         enabled: true,
+        mode: 'slack',
         token: '***',
         botName: 'slackops',
         signingSecret: '***',
@@ -664,6 +669,7 @@ describe('Socket Mode (slack.socketMode, slack.appToken)', () => {
     const shown = redactedConfig(config);
     expect(shown.slack).toEqual({
       enabled: true,
+      mode: 'slack',
       token: '***',
       botName: 'slackops',
       signingSecret: null,

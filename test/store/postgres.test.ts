@@ -64,7 +64,7 @@ pgDescribe('store on PostgreSQL', () => {
     await c.connect();
     try {
       const migrations = await c.query('select name from kysely_migration order by name');
-      expect(migrations.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_slack_interaction_dedupe', '0003_cron_trigger_state']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_slack_interaction_dedupe', '0003_cron_trigger_state', '0004_application_details']);
       const tables = await c.query(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
       expect(tables.rows.map((r) => r.table_name)).toEqual(
         expect.arrayContaining(['applications', 'cron_trigger_state', 'executions', 'outbox', 'pipelines', 'queue', 'slack_interactions', 'slack_messages', 'slack_users']),
@@ -83,7 +83,7 @@ pgDescribe('store on PostgreSQL', () => {
     const s = await open();
     const big = 1_790_000_000_123;
     await s.repos.applications.ensure('pgapp', big);
-    expect(await s.repos.applications.list()).toEqual([{ name: 'pgapp', createdAt: big, updatedAt: big }]);
+    expect(await s.repos.applications.list()).toEqual([{ name: 'pgapp', createdAt: big, updatedAt: big, description: null, email: null }]);
     await s.repos.queue.push({ kind: 'Probe', executionId: 'x1', payload: { a: 1 } }, big, big);
     expect(await s.repos.queue.nextDueAt(big)).toBe(big);
     expect(await s.repos.queue.size()).toBe(1);

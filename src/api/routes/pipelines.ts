@@ -119,7 +119,13 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
 
   app.get('/applications', async () => {
     const apps = await store.repos.applications.list();
-    return apps.map((a) => ({ name: a.name, createTs: String(a.createdAt), updateTs: String(a.updatedAt) }));
+    return apps.map((a) => ({
+      name: a.name,
+      createTs: String(a.createdAt),
+      updateTs: String(a.updatedAt),
+      ...(a.description !== null ? { description: a.description } : {}),
+      ...(a.email !== null ? { email: a.email } : {}),
+    }));
   });
 
   app.get<{ Params: { app: string } }>('/applications/:app/pipelineConfigs', async (req) => {

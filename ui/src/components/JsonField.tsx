@@ -1,0 +1,32 @@
+/** A textarea editing one JSON value; the value changes only when the text parses. */
+import { useState } from 'react';
+import Field from './Field';
+
+export default function JsonField({ label, id, value, onChange, errors, rows = 4 }: { label: string; id: string; value: unknown; onChange: (v: unknown) => void; errors?: string[]; rows?: number }) {
+  const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)));
+  const [bad, setBad] = useState<string | null>(null);
+  return (
+    <Field label={label} id={id} errors={bad ? [bad, ...(errors ?? [])] : errors}>
+      <textarea
+        id={id}
+        className="mono"
+        rows={rows}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (e.target.value.trim() === '') {
+            setBad(null);
+            onChange(undefined);
+            return;
+          }
+          try {
+            onChange(JSON.parse(e.target.value));
+            setBad(null);
+          } catch (err) {
+            setBad(`not valid JSON: ${(err as Error).message}`);
+          }
+        }}
+      />
+    </Field>
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * Pipeline builder (`#/applications/{app}/pipelines/{name}/edit`; `…/pipelines/new` for "Configure a new
+ * pipeline"): stages with add/remove/reorder, dependencies, a form per stage type, parameters, a JSON tab on the
+ * same pipeline, and the API's validation errors shown at the fields they name. Saves with `POST /pipelines`.
+ */
+import { useEffect, useState } from 'react';
+import { api, ApiError, issuesByPath, type PipelineConfig, type StageConfig } from '../api';
+import { links, navigate } from '../router';
+import Field from '../components/Field';
+import FieldError from '../components/FieldError';
+import StageForm from '../components/StageForm';
+import ParametersEditor from '../components/ParametersEditor';
+import JsonTab from '../components/JsonTab';
+import { STAGE_TYPES, newStage, typeLabel } from '../components/stages/defaults';
+import { errorText } from '../format';
+
+/** "Saved at …" carried over the remount when a first save moves the page to the pipeline's edit URL. */
+let savedNote: string | null = null;
+
+export default function PipelineBuilder({ app, name }: { app: string; name: string | null }) {
+  const [pipeline, setPipeline] = useState<PipelineConfig | null>(name === null ? { application: app, name: '', stages: [], parameterConfig: [] } : null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [selected, setSelected] = useState(0);
+  const [tab, setTab] = useState<'stages' | 'json'>('stages');
+  const [newType, setNewType] = useState('wait');
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<string | null>(() => {
+    const note = savedNote;
+    savedNote = null;
+    return note;
+  });
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (name === null) return;
+    api.pipelineConfig(app, name).then(
+      (p) => setPipeline({ ...p, stages: p.stages.map((s) => ({ ...s, requisiteStageRefIds: s.requisiteStageRefIds ?? [] })) }),
+      (e) => setLoadError(errorText(e)),
+    );
+  }, [app, name]);
+
+  if (loadError) return <section><h1>Pipeline</h1><p className="error" role="alert">{loadError}</p></section>;
+  if (!pipeline) return <section><p>Loading…</p></section>;
+
+  const issueMap = issuesByPath(saveError);
+  const issues = (path: string) => issueMap.get(path);
+  const stageHasIssues = (i: number) => [...issueMap.keys()].some((k) => k.startsWith(`stages[${i}]`));
+  const change = (p: PipelineConfig) => {
+    setPipeline(p);
+    setSaved(null);
+  };
+  const setStages = (stages: StageConfig[]) => change({ ...pipeline, stages });
+
+  function addStage() {
+    const s = newStage(newType, pipeline!.stages, app);
+    setStages([...pipeline!.stages, s]);
+    setSelected(pipeline!.stages.length);
+    setTab('stages');
+  }
+  function removeStage(i: number) {
+    const gone = pipeline!.stages[i]!.refId;
+    setStages(pipeline!.stages.filter((_, j) => j !== i).map((s) => ({ ...s, requisiteStageRefIds: s.requisiteStageRefIds.filter((r) => r !== gone) })));
+    setSelected(Math.max(0, Math.min(selected, pipeline!.stages.length - 2)));
+  }
+  function move(i: number, by: -1 | 1) {
+    const j = i + by;
+    if (j < 0 || j >= pipeline!.stages.length) return;
+    const next = [...pipeline!.stages];
+    [next[i], next[j]] = [next[j]!, next[i]!];
+    setStages(next);
+    setSelected(j);
+  }
+  async function save() {
+    setBusy(true);
+    setSaveError(null);
+    try {
+      const result = await api.savePipeline({ ...pipeline!, application: app });
+      const note = `Saved at ${new Date().toLocaleTimeString()}`;
+      setSaved(note);
+      if (result.name !== name) {
+        savedNote = note;
+        navigate(links.edit(app, result.name));
+      }
+      else setPipeline({ ...result, stages: result.stages.map((s) => ({ ...s, requisiteStageRefIds: s.requisiteStageRefIds ?? [] })) });
+    } catch (err) {
+      setSaveError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const stage = pipeline.stages[selected];
+  const allIssues = saveError instanceof ApiError ? (saveError.body.issues ?? []) : [];
+  return (
+    <section className="builder">
+      <div className="page-head">
+        <h1>{name === null ? 'New pipeline' : `Pipeline: ${name}`}</h1>
+        <div className="buttons">
+          <button type="button" className="primary" onClick={() => void save()} disabled={busy}>Save changes</button>
+          <a className="button" href={links.pipelines(app)}>Back to pipelines</a>
+          {saved && <span className="saved" role="status">✔ {saved}</span>}
+        </div>
+      </div>
+      {saveError !== null && (
+        <div className="error-summary" role="alert">
+          <p>Not saved: {allIssues.length > 0 ? `${allIssues.length} problem${allIssues.length > 1 ? 's' : ''}` : errorText(saveError)}</p>
+          {allIssues.length > 0 && (
+            <ul>
+              {allIssues.map((i, k) => <li key={k}><code>{i.path || '(pipeline)'}</code>: {i.message}</li>)}
+            </ul>
+          )}
+        </div>
+      )}
+      <Field label="Pipeline name" id="pipeline-name" errors={issues('name')}>
+        <input id="pipeline-name" value={pipeline.name} onChange={(e) => change({ ...pipeline, name: e.target.value })} />
+      </Field>
+      <div className="tabs" role="tablist" aria-label="Editor">
+        <button type="button" role="tab" aria-selected={tab === 'stages'} onClick={() => setTab('stages')}>Stages</button>
+        <button type="button" role="tab" aria-selected={tab === 'json'} onClick={() => setTab('json')}>JSON</button>
+      </div>
+      {tab === 'json' ? (
+        <JsonTab pipeline={pipeline} onChange={(p) => change({ ...p, application: app })} />
+      ) : (
+        <div className="builder-grid">
+          <aside aria-label="Stages">
+            <ol className="stage-list">
+              {pipeline.stages.map((s, i) => (
+                <li key={s.refId} className={i === selected ? 'selected' : ''}>
+                  <button type="button" className="stage-pick" aria-current={i === selected ? 'true' : undefined} onClick={() => setSelected(i)}>
+                    <strong>{s.name || '(unnamed)'}</strong> <span className="muted">{typeLabel(s.type)}</span>
+                    {stageHasIssues(i) && <span className="badge-error"> ⚠ has errors</span>}
+                  </button>
+                  <span className="stage-actions">
+                    <button type="button" aria-label={`Move ${s.name} up`} onClick={() => move(i, -1)} disabled={i === 0}>↑</button>
+                    <button type="button" aria-label={`Move ${s.name} down`} onClick={() => move(i, 1)} disabled={i === pipeline.stages.length - 1}>↓</button>
+                    <button type="button" aria-label={`Remove ${s.name}`} onClick={() => removeStage(i)}>✕</button>
+                  </span>
+                </li>
+              ))}
+            </ol>
+            <div className="add-stage">
+              <label htmlFor="new-stage-type">New stage type</label>
+              <select id="new-stage-type" value={newType} onChange={(e) => setNewType(e.target.value)}>
+                {STAGE_TYPES.map((t) => <option key={t.type} value={t.type}>{t.label}</option>)}
+              </select>
+              <button type="button" onClick={addStage}>Add stage</button>
+            </div>
+            <FieldError messages={issues('stages')} />
+          </aside>
+          <div className="stage-pane">
+            {stage ? (
+              <StageForm
+                key={stage.refId}
+                pipeline={pipeline}
+                index={selected}
+                issues={issues}
+                onReplace={(s) => setStages(pipeline.stages.map((x, j) => (j === selected ? s : x)))}
+              />
+            ) : (
+              <p className="muted">No stages yet: choose a type and “Add stage”.</p>
+            )}
+            <ParametersEditor params={pipeline.parameterConfig ?? []} onChange={(parameterConfig) => change({ ...pipeline, parameterConfig })} issues={issues} />
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
