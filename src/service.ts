@@ -14,7 +14,7 @@ import { SlackApi } from './slack/client.js';
 import { SlackInteractionProcessor } from './interactions/slack-interactions.js';
 import { buildApp } from './api/app.js';
 import { RoleResolver } from './interactions/roles.js';
-import { startSocketMode, type SocketModeTransport } from './slack/socket-mode.js';
+import type { SocketModeTransport } from './slack/socket-mode.js';
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
@@ -159,6 +159,8 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
       selfUrl = loopbackUrl(app.server.address() as AddressInfo);
       try {
         if (interactions && !sandbox && config.slack.socketMode && config.slack.appToken) {
+          // Loaded only when Socket Mode is on: most services never need it, and it adds to start-up time.
+          const { startSocketMode } = await import('./slack/socket-mode.js');
           socket = await startSocketMode({
             appToken: config.slack.appToken,
             baseUrl: config.slack.baseUrl,

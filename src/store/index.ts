@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pgModule from 'pg';
 import type { Database } from './schema.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { Repositories } from './repositories.js';
@@ -19,6 +19,11 @@ export { Repositories } from './repositories.js';
 export type { QueueMessage, OutboxItem, SlackMessageRow, SlackInteractionRow, ApplicationRecord } from './repositories.js';
 
 /** Thrown when `database.url` names something this build cannot open. */
+/** The `pg` driver, imported at the first PostgreSQL use. */
+async function loadPg(): Promise<typeof pgModule> {
+  return (await import('pg')).default;
+}
+
 export class StoreError extends Error {}
 
 /** Which loop has new work: the engine's queue, the notification outbox, or recorded Slack interactions. */
@@ -34,7 +39,7 @@ export class Store {
   /** Kinds whose NOTIFY is queued for the next turn of the event loop (several commits in a row send one). */
   private readonly pendingNotify = new Set<WorkKind>();
   /** The dedicated LISTEN connection (PostgreSQL), once asked for by {@link onWork}. */
-  private listener: pg.Client | null = null;
+  private listener: pgModule.Client | null = null;
   private listening: Promise<void> | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -121,6 +126,8 @@ export class Store {
       throw new StoreError('database.url: not a valid postgres:// URL');
     }
     const password = passwordOf(url);
+    // Loaded only for PostgreSQL, so that a SQLite service starts without it.
+    const pg = await loadPg();
     const pool = new pg.Pool({
       connectionString: url,
       max: 10,
@@ -255,6 +262,7 @@ export class Store {
 
   private async listen(attempt: number, reconnect: boolean): Promise<void> {
     if (this.closed || !this.pgUrl) return;
+    const pg = await loadPg();
     const client = new pg.Client({ connectionString: this.pgUrl, connectionTimeoutMillis: 10_000 });
     let connected = false;
     let dropped = false;
