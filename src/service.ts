@@ -20,6 +20,8 @@ import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
 import { assertBindAllowed } from './auth/bind.js';
 import { NetworkGuard } from './engine/stages/webhook/guard.js';
+import { ManagedDelivery } from './managed/delivery.js';
+import { managedSlackDeliveryHandlers } from './managed/slack-delivery.js';
 
 export interface Service {
   config: Config;
@@ -29,6 +31,8 @@ export interface Service {
   logger: Logger;
   /** This instance's metrics (its own prom-client registry), served at `GET /metrics`. */
   metrics: ServiceMetrics;
+  /** Managed delivery: delivery configs, versions, environment promotion (`/managed/...`). */
+  managed: ManagedDelivery;
   /** The address the server listens on, e.g. http://127.0.0.1:8084 (after `start`). */
   url: string;
   start(): Promise<void>;
@@ -45,7 +49,14 @@ export function createLogger(level: Config['logging']['level'], destination?: pi
  * @throws StoreError when the database cannot be opened; BindRefusedError when `server.host` is not loopback and
  *   nobody would have to authenticate (see `assertBindAllowed`).
  */
-export async function createService(config: Config, opts: { logger?: Logger } = {}): Promise<Service> {
+export async function createService(
+  config: Config,
+  opts: {
+    logger?: Logger;
+    /** Epoch ms clock of managed delivery's constraints (timeouts, allowed-times); tests pass a fake. */
+    managedClock?: () => number;
+  } = {},
+): Promise<Service> {
   assertBindAllowed(config);
   const logger = opts.logger ?? createLogger(config.logging.level);
   const store = await Store.open(config.database.url);
@@ -55,6 +66,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, onCall: metrics.slackCall, responseUrlHosts: config.slack.responseUrlHosts })
       : null;
   let dispatcher: NotificationDispatcher | null = null;
+  let managed: ManagedDelivery | null = null;
   // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
   const engine = new Engine({
     store,
@@ -62,6 +74,8 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     onPublished: () => {
       dispatcher?.wake();
       store.notifyWork('outbox');
+      // An execution may have ended: a managed deploy may now be CURRENT (or failed).
+      managed?.wake();
     },
     // Work queued by a trigger, judgment or control: the other replicas hear of it too.
     onQueued: () => store.notifyWork('queue'),
@@ -71,8 +85,26 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   dispatcher = new NotificationDispatcher({
     store,
     logger,
-    handlers: slack ? slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger, botName: config.slack.botName }) : {},
+    handlers: slack
+      ? {
+          ...slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger, botName: config.slack.botName }),
+          ...managedSlackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger }),
+        }
+      : {},
     missingHandlerReason: (kind) => (kind.startsWith('slack.') ? 'slack is not enabled (slack.enabled: false)' : `no handler for ${kind}`),
+  });
+  managed = new ManagedDelivery({
+    store,
+    engine,
+    logger,
+    clock: opts.managedClock,
+    slackEnabled: Boolean(slack),
+    onOutbox: () => {
+      dispatcher?.wake();
+      store.notifyWork('outbox');
+    },
+    // Other replicas evaluate on their next poll or their own wake-ups; the queue channel wakes them sooner.
+    onRequested: () => store.notifyWork('queue'),
   });
   const roles = new RoleResolver({
     roles: config.authz.roles,
@@ -83,7 +115,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
   });
   // A click recorded on this replica wakes this replica's processor and, on PostgreSQL, the others.
   const interactions = slack
-    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, onRecorded: () => store.notifyWork('interactions') })
+    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, onRecorded: () => store.notifyWork('interactions'), managed })
     : null;
   const app = buildApp({
     store,
@@ -95,6 +127,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     interactions,
     metrics,
     auth: config.auth,
+    managed,
   });
   const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;
@@ -105,6 +138,7 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
     app,
     logger,
     metrics,
+    managed,
     url: '',
     async start() {
       service.url = await app.listen({ host: config.server.host, port: config.server.port });
@@ -133,20 +167,27 @@ export async function createService(config: Config, opts: { logger?: Logger } = 
       }
       // Work another replica committed (PostgreSQL NOTIFY) wakes the matching loop here at once; on SQLite, never called.
       await store.onWork((kind) => {
-        if (kind === 'queue') engine.wakeLocal();
-        else if (kind === 'outbox') dispatcher!.wake();
+        if (kind === 'queue') {
+          engine.wakeLocal();
+          managed!.wake();
+        } else if (kind === 'outbox') {
+          dispatcher!.wake();
+          managed!.wake();
+        }
         else interactions?.wake();
       });
       engine.start();
       dispatcher!.start();
       interactions?.start();
       cron.start();
+      managed!.start();
       logger.info({ url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: Boolean(slack), socketMode: Boolean(socket) }, 'slackops started');
     },
     async stop() {
       await socket?.stop();
       await app.close();
       await cron.stop();
+      await managed!.stop();
       await interactions?.stop();
       await dispatcher!.stop();
       await engine.stop();

@@ -20,6 +20,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { installRequestLogIds } from './request-log-ids.js';
 import type { ServiceMetrics } from '../metrics/index.js';
+import type { ManagedDelivery } from '../managed/delivery.js';
+import { DELIVERY_CONFIGS_PATH, YAML_CONTENT_TYPES, managedRoutes } from './routes/managed.js';
 
 export interface AppDeps {
   store: Store;
@@ -34,6 +36,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** Who may call (see `src/auth/identity.ts`); default: auth disabled, `X-SPINNAKER-USER` from anyone. */
   auth?: Config['auth'];
+  /** Managed delivery (`/managed/...` routes); absent: no such routes. */
+  managed?: ManagedDelivery | null;
 }
 
 /** Auth settings when none are given: disabled, Gate's header believed from anyone (as before authentication). */
@@ -103,7 +107,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('preValidation', async (req, reply) => {
     if (req.body === undefined || req.url.startsWith('/notifications/callbacks/slack')) return;
     const type = String(req.headers['content-type'] ?? '(none)').split(';')[0]!.trim().toLowerCase();
-    if (typeof req.body === 'string' && type !== 'application/json') {
+    // A delivery config may also be YAML (keel's spinnaker.yml).
+    const yamlOk = req.method === 'POST' && req.url.split('?')[0] === DELIVERY_CONFIGS_PATH && YAML_CONTENT_TYPES.includes(type);
+    if (typeof req.body === 'string' && type !== 'application/json' && !yamlOk) {
       return reply.code(415).send(errorBody(415, `Content-Type: expected application/json, got ${type}`));
     }
     if (tooDeep(req.body, MAX_JSON_DEPTH)) {
@@ -117,5 +123,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   pipelineRoutes(app, deps);
   webhookRoutes(app, deps);
   slackRoutes(app, { signingSecret: deps.signingSecret, interactions: deps.interactions });
+  if (deps.managed) managedRoutes(app, { managed: deps.managed });
   return app;
 }
