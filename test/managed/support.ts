@@ -2,9 +2,16 @@
  * Helpers for the managed delivery tests: a deploy pipeline, a delivery config (spinnaker.yml), version
  * registration and polling of the application view — all through the real HTTP API of a harness service.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import { expect } from 'vitest';
-import { blockActionsClick } from '../support/slack-requests.js';
-import { waitFor, type Harness } from '../support/harness.js';
+import { parseConfig } from '../../src/config/index.js';
+import { createService } from '../../src/service.js';
+import { blockActionsClick, signedSlackRequest } from '../support/slack-requests.js';
+import { BOT_TOKEN, SIGNING_SECRET, httpCall, waitFor, type Harness } from '../support/harness.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 
 /** A deploy pipeline: a precondition that fails for versions containing "bad" (a failed deploy), then a wait. */
 export function deployPipeline(name = 'Deploy') {
@@ -108,4 +115,55 @@ export async function clickJudgement(h: Harness, version: string, actionId: 'man
 export async function deployExecutions(h: Harness): Promise<any[]> {
   const res = await h.api('GET', '/applications/checkout/pipelines?limit=50');
   return (res.body as any[]).filter((e) => e.name === 'Deploy');
+}
+
+/** A movable clock for managed delivery's constraints (timeouts, allowed-times); starts at `start` (epoch ms). */
+export class FakeClock {
+  constructor(public now: number) {}
+  readonly fn = (): number => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+/**
+ * A harness like `startHarness` whose managed delivery runs on `clock` (the engine, outbox and Slack keep real
+ * time). Same fake Slack users; `slack`/`dir` reuse a fake and a database directory (for restarts).
+ */
+export async function startClockHarness(clock: FakeClock, opts: { slack?: FakeSlack; dir?: string } = {}): Promise<Harness> {
+  const slack = opts.slack ?? (await startFakeSlack({ token: BOT_TOKEN, users: { U0ALICE: { name: 'alice', email: 'alice@example.com', realName: 'Alice' }, U0BOB: { name: 'bob', email: 'bob@example.com', realName: 'Bob' } } }));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'slackops-managed-'));
+  const config = parseConfig(
+    {
+      server: { host: '127.0.0.1', port: 0, publicUrl: 'https://slackops.example.com' },
+      database: { url: `sqlite:${join(dir, 'slackops.db')}` },
+      slack: { enabled: true, token: BOT_TOKEN, signingSecret: SIGNING_SECRET, baseUrl: slack.baseUrl },
+      logging: { level: 'silent' },
+    },
+    {},
+  );
+  const service = await createService(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), managedClock: clock.fn });
+  await service.start();
+  const send = async (payload: object) => {
+    const req = signedSlackRequest({ signingSecret: SIGNING_SECRET, payload });
+    return fetch(`${service.url}/notifications/callbacks/slack`, { method: 'POST', headers: req.headers, body: req.body });
+  };
+  const unsupported = async (): Promise<never> => {
+    throw new Error('not supported by startClockHarness');
+  };
+  return {
+    service,
+    slack,
+    dir,
+    config,
+    api: (method, path, body, headers) => httpCall(service.url, method, path, body, headers),
+    judgmentMessage: unsupported,
+    click: unsupported,
+    send,
+    async close() {
+      await service.stop();
+      if (!opts.slack) await slack.close();
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
