@@ -305,6 +305,81 @@ export class ManagedDelivery {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // Pin and veto
+
+  /** Resolves and checks an environment, artifact reference and (optionally) version of an application. */
+  private async target(tx: Repositories, application: string, environment: string, reference: string | undefined, version?: string) {
+    const config = await this.configOf(tx, application);
+    const env = config.environments.find((e) => e.name === environment);
+    if (!env) throw new NotFoundError(`delivery config ${config.name} has no environment ${environment}`);
+    let ref = reference;
+    if (ref === undefined) {
+      if (config.artifacts.length !== 1) throw new BadRequestError('reference: required when the delivery config has several artifacts', [{ path: 'reference', message: 'required: the config has several artifacts' }]);
+      ref = config.artifacts[0]!.reference;
+    }
+    if (!config.artifacts.some((a) => a.reference === ref)) throw new NotFoundError(`delivery config ${config.name} has no artifact with reference ${ref}`);
+    if (version !== undefined && !(await tx.managed.versions.get(application, ref, version))) {
+      throw new NotFoundError(`version ${version} of ${ref} is not registered for ${application}`);
+    }
+    return { config, env, reference: ref };
+  }
+
+  /**
+   * Pins an environment to a version (keel's `POST /managed/application/{app}/pin`): the environment deploys that
+   * version (bypassing its constraints, as keel does) and stays on it until unpinned.
+   * @throws NotFoundError for an unknown application, environment, artifact or version.
+   */
+  async pin(req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string }): Promise<void> {
+    const now = this.clock();
+    await this.opts.store.transaction(async (tx) => {
+      const t = await this.target(tx, req.application, req.environment, req.reference, req.version);
+      await tx.managed.marks.pin({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
+      await tx.managed.evaluations.request(req.application, now);
+    });
+    this.log.info({ application: req.application, environment: req.environment, version: req.version, user: req.user }, 'environment pinned');
+    this.requested();
+  }
+
+  /**
+   * Removes the pin of an environment (of one artifact when `reference` is given) and evaluates again.
+   * @returns false when there was no pin.
+   */
+  async unpin(req: { application: string; environment: string; reference?: string; user: string }): Promise<boolean> {
+    const now = this.clock();
+    const removed = await this.opts.store.transaction(async (tx) => {
+      await this.target(tx, req.application, req.environment, req.reference ?? (await this.configOf(tx, req.application)).artifacts[0]?.reference);
+      const n = await tx.managed.marks.unpin(req.application, req.environment, req.reference);
+      if (n > 0) await tx.managed.evaluations.request(req.application, now);
+      return n > 0;
+    });
+    if (removed) {
+      this.log.info({ application: req.application, environment: req.environment, user: req.user }, 'environment unpinned');
+      this.requested();
+    }
+    return removed;
+  }
+
+  /**
+   * Marks a version as bad in an environment (keel's veto): it is never a candidate there again; when it is the
+   * current version, the environment moves to the newest version that passes its constraints.
+   * @returns false when it was marked already.
+   */
+  async veto(req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string }): Promise<boolean> {
+    const now = this.clock();
+    const added = await this.opts.store.transaction(async (tx) => {
+      const t = await this.target(tx, req.application, req.environment, req.reference, req.version);
+      const ok = await tx.managed.marks.veto({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
+      if (ok) await tx.managed.evaluations.request(req.application, now);
+      return ok;
+    });
+    if (added) {
+      this.log.info({ application: req.application, environment: req.environment, version: req.version, user: req.user }, 'version marked as bad');
+      this.requested();
+    }
+    return added;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Reading
 
   /**
@@ -328,6 +403,8 @@ export class ManagedDelivery {
     const config = await this.configOf(repos, application);
     const deployments = await repos.managed.environments.deployments(application);
     const states = await repos.managed.environments.states(application);
+    const pins = await repos.managed.marks.pins(application);
+    const vetoes = await repos.managed.marks.vetoes(application);
     const artifacts: Array<{ artifact: DeliveryArtifact; versions: ArtifactVersion[] }> = [];
     for (const artifact of config.artifacts) {
       const versions = sortNewestFirst(artifact.type, await repos.managed.versions.list(application, artifact.reference));
@@ -342,18 +419,22 @@ export class ManagedDelivery {
           const mine = deployments.filter((d) => d.environment === env.name && d.reference === artifact.reference);
           const current = mine.find((d) => d.status === 'CURRENT')?.version ?? null;
           const currentIdx = current === null ? versions.length : versions.findIndex((v) => v.version === current);
+          const pin = pins.find((p) => p.environment === env.name && p.reference === artifact.reference);
           return {
             name: artifact.name,
             type: artifact.type,
             reference: artifact.reference,
             current,
+            ...(pin ? { pinned: { version: pin.version, by: pin.by, comment: pin.comment, at: pin.at } } : {}),
             versions: versions.map((v, i) => {
               const d = mine.find((x) => x.version === v.version);
               const cs = states.filter((s) => s.environment === env.name && s.artifactReference === artifact.reference && s.artifactVersion === v.version);
+              const veto = vetoes.find((x) => x.environment === env.name && x.reference === artifact.reference && x.version === v.version);
               return {
                 version: v.version,
                 createdAt: v.createdAt,
-                state: promotionStatus(d, cs, i > currentIdx),
+                state: veto && d?.status !== 'CURRENT' && d?.status !== 'DEPLOYING' ? 'VETOED' : promotionStatus(d, cs, i > currentIdx),
+                ...(veto ? { vetoed: { by: veto.by, comment: veto.comment, at: veto.at } } : {}),
                 ...(d ? { deployment: { status: d.status, executionId: d.executionId, detail: d.detail } } : {}),
                 constraints: cs.map((s) => ({ type: s.type, status: s.status, judgedBy: s.judgedBy, judgedAt: s.judgedAt, comment: s.comment })),
                 gitMetadata: v.gitMetadata,
@@ -452,9 +533,20 @@ export class ManagedDelivery {
     const all = (await tx.managed.environments.deployments(config.application)).filter((d) => d.reference === artifact.reference);
     const here = all.filter((d) => d.environment === env.name);
     const current = here.find((d) => d.status === 'CURRENT')?.version;
+    // A pin: deploy the pinned version (constraints bypassed, as keel), once; nothing else while pinned.
+    const pin = (await tx.managed.marks.pins(config.application)).find((p) => p.environment === env.name && p.reference === artifact.reference);
+    if (pin) {
+      const pinned = versions.find((v) => v.version === pin.version);
+      const failedSincePin = here.some((d) => d.version === pin.version && d.status === 'FAILED' && d.updatedAt >= pin.at);
+      if (pinned && current !== pin.version && !failedSincePin) out.deployed = await this.deploy(tx, config, env, artifact, pinned, now);
+      return out;
+    }
+    const vetoed = new Set((await tx.managed.marks.vetoes(config.application)).filter((x) => x.environment === env.name && x.reference === artifact.reference).map((x) => x.version));
     const currentIdx = current === undefined ? versions.length : versions.findIndex((v) => v.version === current);
-    const limit = currentIdx < 0 ? versions.length : currentIdx;
+    // A vetoed current version: older versions are candidates too (the environment rolls back).
+    const limit = currentIdx < 0 || (current !== undefined && vetoed.has(current)) ? versions.length : currentIdx;
     for (const v of versions.slice(0, limit)) {
+      if (vetoed.has(v.version) || v.version === current) continue;
       if (here.some((d) => d.version === v.version && d.status === 'FAILED')) continue;
       // Stateless: depends-on (deployed successfully to the other environment).
       const dependsOk = env.constraints.every(

@@ -271,3 +271,14 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown, where = 'body
   const issues = r.error.issues.map((i) => ({ path: formatPath([where, ...i.path]), message: i.message }));
   throw new BadRequestError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }
+
+/** The body of keel's `POST /managed/application/{app}/pin` and `.../veto` (EnvironmentArtifactPin / Veto). */
+export const pinBody = z.object(
+  {
+    targetEnvironment: str('an environment name').min(1, 'expected an environment name'),
+    reference: str('an artifact reference').min(1).optional(),
+    version: str('a version').min(1, 'expected a version'),
+    comment: str().max(2000, 'expected at most 2000 characters').nullable().optional(),
+  },
+  { error: 'expected a JSON object {targetEnvironment, reference?, version, comment?}' },
+);

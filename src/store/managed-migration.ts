@@ -77,6 +77,28 @@ export function managedDeliveryMigration(dialect: Dialect): Migration {
         .addColumn('created_at', ms, (c) => c.notNull())
         .addPrimaryKeyConstraint('managed_slack_messages_pk', ['application', 'environment', 'reference', 'version', 'address'])
         .execute();
+      await db.schema
+        .createTable('managed_pins')
+        .addColumn('application', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('pinned_by', 'text', (c) => c.notNull())
+        .addColumn('comment', 'text')
+        .addColumn('pinned_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('managed_pins_pk', ['application', 'environment', 'reference'])
+        .execute();
+      await db.schema
+        .createTable('managed_vetoes')
+        .addColumn('application', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('vetoed_by', 'text', (c) => c.notNull())
+        .addColumn('comment', 'text')
+        .addColumn('vetoed_at', ms, (c) => c.notNull())
+        .addPrimaryKeyConstraint('managed_vetoes_pk', ['application', 'environment', 'reference', 'version'])
+        .execute();
     },
   };
 }

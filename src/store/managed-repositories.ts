@@ -238,6 +238,59 @@ export class ManagedEnvironmentRepository {
   }
 }
 
+/** A pin or a veto as stored. Times epoch ms. */
+export interface EnvironmentMark {
+  application: string;
+  environment: string;
+  reference: string;
+  version: string;
+  by: string;
+  comment: string | null;
+  at: number;
+}
+
+/** Pins and vetoes ("mark as bad") of an application's environments. */
+export class EnvironmentMarkRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Pins an environment to a version (replacing an earlier pin of the same artifact). */
+  async pin(m: Omit<EnvironmentMark, 'at'>, now: number): Promise<void> {
+    await this.db
+      .insertInto('managed_pins')
+      .values({ application: m.application, environment: m.environment, reference: m.reference, version: m.version, pinned_by: m.by, comment: m.comment, pinned_at: now })
+      .onConflict((oc) => oc.columns(['application', 'environment', 'reference']).doUpdateSet({ version: m.version, pinned_by: m.by, comment: m.comment, pinned_at: now }))
+      .execute();
+  }
+
+  /** Removes pins of an environment (of one artifact, or all); returns how many were removed. */
+  async unpin(application: string, environment: string, reference?: string): Promise<number> {
+    let q = this.db.deleteFrom('managed_pins').where('application', '=', application).where('environment', '=', environment);
+    if (reference !== undefined) q = q.where('reference', '=', reference);
+    const res = await q.executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  async pins(application: string): Promise<EnvironmentMark[]> {
+    const rows = await this.db.selectFrom('managed_pins').selectAll().where('application', '=', application).execute();
+    return rows.map((r) => ({ application: r.application, environment: r.environment, reference: r.reference, version: r.version, by: r.pinned_by, comment: r.comment, at: Number(r.pinned_at) }));
+  }
+
+  /** Marks a version bad in an environment; returns false when it was marked already. */
+  async veto(m: Omit<EnvironmentMark, 'at'>, now: number): Promise<boolean> {
+    const res = await this.db
+      .insertInto('managed_vetoes')
+      .values({ application: m.application, environment: m.environment, reference: m.reference, version: m.version, vetoed_by: m.by, comment: m.comment, vetoed_at: now })
+      .onConflict((oc) => oc.columns(['application', 'environment', 'reference', 'version']).doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async vetoes(application: string): Promise<EnvironmentMark[]> {
+    const rows = await this.db.selectFrom('managed_vetoes').selectAll().where('application', '=', application).execute();
+    return rows.map((r) => ({ application: r.application, environment: r.environment, reference: r.reference, version: r.version, by: r.vetoed_by, comment: r.comment, at: Number(r.vetoed_at) }));
+  }
+}
+
 /** The evaluation work queue: which applications are due for evaluation, claimed by lease. */
 export class ManagedEvaluationRepository {
   constructor(
@@ -334,11 +387,13 @@ export class ManagedRepositories {
   readonly versions: ArtifactVersionRepository;
   readonly environments: ManagedEnvironmentRepository;
   readonly evaluations: ManagedEvaluationRepository;
+  readonly marks: EnvironmentMarkRepository;
 
   constructor(db: Executor, dialect: Dialect = 'sqlite') {
     this.configs = new DeliveryConfigRepository(db);
     this.versions = new ArtifactVersionRepository(db);
     this.environments = new ManagedEnvironmentRepository(db);
     this.evaluations = new ManagedEvaluationRepository(db, dialect);
+    this.marks = new EnvironmentMarkRepository(db);
   }
 }

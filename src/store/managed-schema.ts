@@ -74,7 +74,31 @@ export interface ManagedSlackMessagesTable {
   created_at: number;
 }
 
+/** A pin: the environment stays on `version` of `reference` until unpinned. */
+export interface ManagedPinsTable {
+  application: string;
+  environment: string;
+  reference: string;
+  version: string;
+  pinned_by: string;
+  comment: string | null;
+  pinned_at: number;
+}
+
+/** A veto ("mark as bad"): the version is never a candidate in the environment. */
+export interface ManagedVetoesTable {
+  application: string;
+  environment: string;
+  reference: string;
+  version: string;
+  vetoed_by: string;
+  comment: string | null;
+  vetoed_at: number;
+}
+
 export interface ManagedTables {
+  managed_pins: ManagedPinsTable;
+  managed_vetoes: ManagedVetoesTable;
   managed_delivery_configs: ManagedDeliveryConfigsTable;
   managed_artifact_versions: ManagedArtifactVersionsTable;
   managed_deployments: ManagedDeploymentsTable;

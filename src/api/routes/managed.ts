@@ -10,11 +10,14 @@
  * - `POST /managed/application/{app}/environment/{env}/constraint` judge a manual-judgement (`OVERRIDE_PASS` /
  *   `OVERRIDE_FAIL`) as `req.identity` → 200 with the state; 409 naming who decided first; 403 without the
  *   constraint's roles
+ * - `POST /managed/application/{app}/pin` `{targetEnvironment, reference, version, comment}` → 204;
+ *   `DELETE /managed/application/{app}/pin/{env}?reference=` → 204 (404 when not pinned)
+ * - `POST /managed/application/{app}/veto` `{targetEnvironment, reference, version, comment}` → 204 (mark as bad)
  */
 import type { FastifyInstance } from 'fastify';
 import type { ManagedDelivery } from '../../managed/delivery.js';
-import { constraintBody, parseBody, readDocument, versionBody } from '../../managed/validate.js';
-import { ConflictError } from '../../engine/errors.js';
+import { constraintBody, parseBody, pinBody, readDocument, versionBody } from '../../managed/validate.js';
+import { ConflictError, NotFoundError } from '../../engine/errors.js';
 import { ForbiddenError } from '../errors.js';
 
 /** Content types a delivery config may be sent as besides JSON. */
@@ -93,5 +96,25 @@ export function managedRoutes(app: FastifyInstance, deps: { managed: ManagedDeli
       case 'refused':
         throw new ForbiddenError(o.message);
     }
+  });
+
+  app.post<{ Params: { app: string } }>('/managed/application/:app/pin', async (req, reply) => {
+    const b = parseBody(pinBody, req.body);
+    await managed.pin({ application: req.params.app, environment: b.targetEnvironment, reference: b.reference, version: b.version, comment: b.comment ?? null, user: req.identity?.user ?? 'anonymous' });
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { app: string; env: string }; Querystring: { reference?: string } }>('/managed/application/:app/pin/:env', async (req, reply) => {
+    const reference = typeof req.query.reference === 'string' && req.query.reference !== '' ? req.query.reference : undefined;
+    if (!(await managed.unpin({ application: req.params.app, environment: req.params.env, reference, user: req.identity?.user ?? 'anonymous' }))) {
+      throw new NotFoundError(`environment ${req.params.env} of ${req.params.app} is not pinned${reference ? ` for ${reference}` : ''}`);
+    }
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { app: string } }>('/managed/application/:app/veto', async (req, reply) => {
+    const b = parseBody(pinBody, req.body);
+    await managed.veto({ application: req.params.app, environment: b.targetEnvironment, reference: b.reference, version: b.version, comment: b.comment ?? null, user: req.identity?.user ?? 'anonymous' });
+    return reply.code(204).send();
   });
 }
