@@ -63,6 +63,44 @@ export interface ManagedSlackPayload {
   address: string;
 }
 
+/** Outbox kind of the compact event notifications (deployed, failed, pinned, ...), sent by frequency. */
+export const MANAGED_SLACK_NOTIFY = 'slack.managed.notify';
+
+/** Events sent to an environment's Slack notifications by frequency (keel's NotificationType names, lower-cased). */
+export type ManagedEvent =
+  | 'deployment_succeeded'
+  | 'deployment_failed'
+  | 'pinned'
+  | 'unpinned'
+  | 'marked_as_bad'
+  | 'judgement_approved'
+  | 'judgement_rejected'
+  | 'delivery_config_changed';
+
+/**
+ * keel's mapping of frequency to events (`NotificationEventListener.translateFrequencyToEvents`): quiet = failures,
+ * pins, vetoes (and the judgement message, which every frequency gets); normal adds deployments that succeeded and
+ * config changes; verbose adds judgements approved/rejected.
+ */
+export const EVENTS_BY_FREQUENCY: Record<'quiet' | 'normal' | 'verbose', readonly ManagedEvent[]> = {
+  quiet: ['deployment_failed', 'pinned', 'unpinned', 'marked_as_bad'],
+  normal: ['deployment_failed', 'pinned', 'unpinned', 'marked_as_bad', 'deployment_succeeded', 'delivery_config_changed'],
+  verbose: ['deployment_failed', 'pinned', 'unpinned', 'marked_as_bad', 'deployment_succeeded', 'delivery_config_changed', 'judgement_approved', 'judgement_rejected'],
+};
+
+/** Payload of a {@link MANAGED_SLACK_NOTIFY} item: everything the message says (rendered as it was then). */
+export interface ManagedNoticePayload {
+  event: ManagedEvent;
+  application: string;
+  environment: string | null;
+  reference: string | null;
+  version: string | null;
+  user: string | null;
+  detail: string | null;
+  executionId: string | null;
+  address: string;
+}
+
 /** How often an application blocked by `allowed-times` is looked at again (ms). */
 export const ALLOWED_TIMES_RECHECK_MS = 60_000;
 /** Safety-net re-check while a deploy runs (the engine's publications wake the loop sooner). */
@@ -171,6 +209,7 @@ export class ManagedDelivery {
   async submitConfig(doc: unknown): Promise<DeliveryConfig> {
     const config = validateDeliveryConfig(doc);
     const now = this.clock();
+    let notified = false;
     await this.opts.store.transaction(async (tx) => {
       const other = await tx.managed.configs.byApplication(config.application);
       if (other && other.name !== config.name) {
@@ -185,11 +224,16 @@ export class ManagedDelivery {
         }
       }
       if (issues.length > 0) throw new BadRequestError(`invalid delivery config: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, issues);
+      const before = await tx.managed.configs.byName(config.name);
       await tx.managed.configs.upsert(config, now);
       await tx.managed.evaluations.request(config.application, now);
+      if (before && JSON.stringify(before) !== JSON.stringify(config)) {
+        notified = await this.queueNotices(tx, config, null, { event: 'delivery_config_changed', reference: null, version: null, user: null, detail: config.name, executionId: null }, String(now));
+      }
     });
     this.log.info({ deliveryConfig: config.name, application: config.application }, 'delivery config saved');
     this.requested();
+    if (notified) this.opts.onOutbox?.();
     return config;
   }
 
@@ -283,6 +327,8 @@ export class ManagedDelivery {
           o = { outcome: 'accepted', state: after };
           await tx.managed.evaluations.request(req.application, now);
           queued = await this.queueUpdates(tx, env, key);
+          const event = req.status === 'OVERRIDE_PASS' ? 'judgement_approved' : 'judgement_rejected';
+          queued = (await this.queueNotices(tx, config, env.name, { event, reference, version: req.version, user: req.user, detail: comment, executionId: null }, 'decided')) || queued;
         }
       }
       if (inSameTransaction) await inSameTransaction(tx, o);
@@ -302,6 +348,31 @@ export class ManagedDelivery {
       await tx.outbox.add({ kind: MANAGED_SLACK_UPDATE, dedupeKey: managedSlackKey(MANAGED_SLACK_UPDATE, payload) + ':decided', payload: { ...payload } }, Date.now());
     }
     return true;
+  }
+
+  /**
+   * Queues the compact notification of `event` to every Slack notification (of `environment`, or of every
+   * environment when null) whose frequency includes it; one per address. `occurrence` tells repeated events apart.
+   */
+  private async queueNotices(
+    tx: Repositories,
+    config: DeliveryConfig,
+    environment: string | null,
+    notice: Omit<ManagedNoticePayload, 'address' | 'application' | 'environment'>,
+    occurrence: string,
+  ): Promise<boolean> {
+    if (!this.opts.slackEnabled) return false;
+    const addresses = new Set<string>();
+    for (const env of config.environments) {
+      if (environment !== null && env.name !== environment) continue;
+      for (const n of env.notifications) if (EVENTS_BY_FREQUENCY[n.frequency].includes(notice.event)) addresses.add(n.address);
+    }
+    for (const address of addresses) {
+      const payload: ManagedNoticePayload = { ...notice, application: config.application, environment, address };
+      const key = [MANAGED_SLACK_NOTIFY, config.application, environment ?? '*', notice.event, notice.reference ?? '', notice.version ?? '', occurrence, address].map((x) => encodeURIComponent(x)).join(':');
+      await tx.outbox.add({ kind: MANAGED_SLACK_NOTIFY, dedupeKey: key, payload: { ...payload } }, Date.now());
+    }
+    return addresses.size > 0;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -331,11 +402,14 @@ export class ManagedDelivery {
    */
   async pin(req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string }): Promise<void> {
     const now = this.clock();
+    let notified = false;
     await this.opts.store.transaction(async (tx) => {
       const t = await this.target(tx, req.application, req.environment, req.reference, req.version);
       await tx.managed.marks.pin({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
       await tx.managed.evaluations.request(req.application, now);
+      notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'pinned', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, String(now));
     });
+    if (notified) this.opts.onOutbox?.();
     this.log.info({ application: req.application, environment: req.environment, version: req.version, user: req.user }, 'environment pinned');
     this.requested();
   }
@@ -346,12 +420,17 @@ export class ManagedDelivery {
    */
   async unpin(req: { application: string; environment: string; reference?: string; user: string }): Promise<boolean> {
     const now = this.clock();
+    let notified = false;
     const removed = await this.opts.store.transaction(async (tx) => {
-      await this.target(tx, req.application, req.environment, req.reference ?? (await this.configOf(tx, req.application)).artifacts[0]?.reference);
+      const t = await this.target(tx, req.application, req.environment, req.reference ?? (await this.configOf(tx, req.application)).artifacts[0]?.reference);
       const n = await tx.managed.marks.unpin(req.application, req.environment, req.reference);
-      if (n > 0) await tx.managed.evaluations.request(req.application, now);
+      if (n > 0) {
+        await tx.managed.evaluations.request(req.application, now);
+        notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'unpinned', reference: req.reference ?? null, version: null, user: req.user, detail: null, executionId: null }, String(now));
+      }
       return n > 0;
     });
+    if (notified) this.opts.onOutbox?.();
     if (removed) {
       this.log.info({ application: req.application, environment: req.environment, user: req.user }, 'environment unpinned');
       this.requested();
@@ -366,12 +445,17 @@ export class ManagedDelivery {
    */
   async veto(req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string }): Promise<boolean> {
     const now = this.clock();
+    let notified = false;
     const added = await this.opts.store.transaction(async (tx) => {
       const t = await this.target(tx, req.application, req.environment, req.reference, req.version);
       const ok = await tx.managed.marks.veto({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
-      if (ok) await tx.managed.evaluations.request(req.application, now);
+      if (ok) {
+        await tx.managed.evaluations.request(req.application, now);
+        notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'marked_as_bad', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, 'veto');
+      }
       return ok;
     });
+    if (notified) this.opts.onOutbox?.();
     if (added) {
       this.log.info({ application: req.application, environment: req.environment, version: req.version, user: req.user }, 'version marked as bad');
       this.requested();
@@ -489,7 +573,8 @@ export class ManagedDelivery {
         const here = deployments.filter((d) => d.environment === env.name);
         const deploying = here.find((d) => d.status === 'DEPLOYING');
         if (deploying) {
-          const ended = await this.settleDeploy(tx, deploying, now);
+          const ended = await this.settleDeploy(tx, config, deploying, now);
+          if (ended === 'notified') out.outbox = true;
           if (!ended) {
             soon(now + DEPLOYING_RECHECK_MS);
             continue;
@@ -504,8 +589,11 @@ export class ManagedDelivery {
     return out;
   }
 
-  /** Looks at a DEPLOYING version's execution: SUCCEEDED → CURRENT (the old one PREVIOUS), ended otherwise → FAILED. Returns whether it ended. */
-  private async settleDeploy(tx: Repositories, d: Deployment, now: number): Promise<boolean> {
+  /**
+   * Looks at a DEPLOYING version's execution: SUCCEEDED → CURRENT (the old one PREVIOUS), ended otherwise → FAILED,
+   * and queues the deployment notification. Returns false while it runs, else true, or 'notified' when it queued one.
+   */
+  private async settleDeploy(tx: Repositories, config: DeliveryConfig, d: Deployment, now: number): Promise<boolean | 'notified'> {
     const execution = d.executionId ? await tx.executions.get(d.executionId) : undefined;
     const key = { application: d.application, environment: d.environment, reference: d.reference, version: d.version };
     if (execution && !COMPLETED_STATUSES.has(execution.status)) return false;
@@ -513,12 +601,14 @@ export class ManagedDelivery {
       await tx.managed.environments.retireCurrent(d.application, d.environment, d.reference, now);
       await tx.managed.environments.setDeployment({ ...key, status: 'CURRENT', executionId: d.executionId, detail: null }, now);
       this.log.info({ ...key, executionId: d.executionId }, 'version deployed: now CURRENT');
-    } else {
-      const detail = execution ? `deploy execution ended ${execution.status}` : 'deploy execution no longer exists';
-      await tx.managed.environments.setDeployment({ ...key, status: 'FAILED', executionId: d.executionId, detail }, now);
-      this.log.warn({ ...key, executionId: d.executionId, detail }, 'deploy failed; the previous version stays current');
+      const sent = await this.queueNotices(tx, config, d.environment, { event: 'deployment_succeeded', reference: d.reference, version: d.version, user: null, detail: null, executionId: d.executionId }, d.executionId ?? '');
+      return sent ? 'notified' : true;
     }
-    return true;
+    const detail = execution ? `deploy execution ended ${execution.status}` : 'deploy execution no longer exists';
+    await tx.managed.environments.setDeployment({ ...key, status: 'FAILED', executionId: d.executionId, detail }, now);
+    this.log.warn({ ...key, executionId: d.executionId, detail }, 'deploy failed; the previous version stays current');
+    const sent = await this.queueNotices(tx, config, d.environment, { event: 'deployment_failed', reference: d.reference, version: d.version, user: null, detail, executionId: d.executionId }, d.executionId ?? '');
+    return sent ? 'notified' : true;
   }
 
   private async promote(
@@ -612,6 +702,8 @@ export class ManagedDelivery {
     const fail = async (detail: string) => {
       await tx.managed.environments.setDeployment({ ...key, status: 'FAILED', executionId: null, detail }, now);
       this.log.warn({ ...key, detail }, 'could not start the deploy pipeline');
+      // Delivered on the dispatcher's next poll (at most a second or so).
+      await this.queueNotices(tx, config, env.name, { event: 'deployment_failed', reference: key.reference, version: key.version, user: null, detail, executionId: null }, `start:${now}`);
       return false;
     };
     if (!pipeline) return fail(`no pipeline "${env.deploy.pipeline}" in application ${app}`);

@@ -7,9 +7,9 @@
 import type { Logger } from 'pino';
 import type { OutboxItem, Store } from '../store/index.js';
 import { SlackApiError, type SlackApi } from '../slack/client.js';
-import { managedJudgementMessage, type ManagedJudgementView } from '../slack/managed-blocks.js';
+import { managedJudgementMessage, managedNotification, type ManagedJudgementView } from '../slack/managed-blocks.js';
 import { backoffMs, type DeliveryHandler, type DeliveryResult } from '../notifications/dispatcher.js';
-import { MANAGED_SLACK_POST, MANAGED_SLACK_UPDATE, MANUAL_JUDGEMENT, managedSlackKey, type ManagedSlackPayload } from './delivery.js';
+import { MANAGED_SLACK_NOTIFY, MANAGED_SLACK_POST, MANAGED_SLACK_UPDATE, MANUAL_JUDGEMENT, managedSlackKey, type ManagedNoticePayload, type ManagedSlackPayload } from './delivery.js';
 import { sortNewestFirst } from './ordering.js';
 
 export interface ManagedSlackDeliveryOptions {
@@ -48,6 +48,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
     const current = (await repos.environments.deployments(p.application)).find((d) => d.environment === p.environment && d.reference === p.reference && d.status === 'CURRENT')?.version ?? null;
     const ci = current === null ? -1 : versions.findIndex((x) => x.version === current);
     const vi = versions.findIndex((x) => x.version === p.version);
+    const pin = (await repos.marks.pins(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference);
     const g = v?.gitMetadata ?? null;
     const repo = g?.repo === undefined ? undefined : typeof g.repo === 'string' ? g.repo : g.repo.name;
     return {
@@ -74,6 +75,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
       judgedBy: state.judgedBy,
       judgedBySlackUserId: state.judgedBySlackUserId,
       comment: state.comment,
+      pinned: pin ? { version: pin.version, by: pin.by, comment: pin.comment } : null,
       timeout: env.constraints.flatMap((c) => (c.type === 'manual-judgement' && c.timeout ? [c.timeout] : []))[0] ?? null,
     };
   }
@@ -110,5 +112,23 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
     }
   };
 
-  return { [MANAGED_SLACK_POST]: post, [MANAGED_SLACK_UPDATE]: update };
+  const base = opts.publicUrl.replace(/\/$/, '');
+  const notify: DeliveryHandler = async (item: OutboxItem) => {
+    const p = item.payload as unknown as ManagedNoticePayload;
+    try {
+      await slack.postMessage(
+        p.address,
+        managedNotification({
+          ...p,
+          environmentUrl: `${base}/#/applications/${encodeURIComponent(p.application)}/environments`,
+          executionUrl: p.executionId ? `${base}/#/applications/${encodeURIComponent(p.application)}/executions/details/${encodeURIComponent(p.executionId)}` : null,
+        }),
+      );
+      return { result: 'delivered' };
+    } catch (err) {
+      return fromError(err, item.attempts);
+    }
+  };
+
+  return { [MANAGED_SLACK_POST]: post, [MANAGED_SLACK_UPDATE]: update, [MANAGED_SLACK_NOTIFY]: notify };
 }

@@ -37,6 +37,8 @@ export interface ManagedJudgementView {
   comment: string | null;
   /** ISO-8601 timeout, shown while pending (e.g. "P5D"). */
   timeout: string | null;
+  /** The environment's pin, when one holds it on another version (the approval will not deploy until unpinned). */
+  pinned?: { version: string; by: string; comment: string | null } | null;
 }
 
 const TEXT_MAX = 2900;
@@ -76,6 +78,9 @@ export function managedJudgementMessage(v: ManagedJudgementView): SlackMessageBo
   if (v.build?.number || v.build?.url) lines.push(`*Build:* ${link(v.build.url, `#${v.build.number ?? '?'}`)}`);
   if (v.versionsAhead !== null && v.current) lines.push(`*Ahead of current:* ${v.versionsAhead} version${v.versionsAhead === 1 ? '' : 's'} (current: ${esc(v.current, 200)})`);
   else lines.push(`*Current:* nothing deployed to ${esc(v.environment, 100)} yet`);
+  if (v.pinned && v.pinned.version !== v.version) {
+    lines.push(`:warning: ${esc(v.environment, 100)} is pinned to ${esc(v.pinned.version, 200)} by ${esc(v.pinned.by, 200)}${v.pinned.comment ? ` (${esc(v.pinned.comment, 300)})` : ''}: this version will not deploy until it is unpinned`);
+  }
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`Manual judgement: ${v.environment}`, 150) } },
   ];
@@ -142,4 +147,61 @@ export function managedAlreadyJudgedText(s: { status: string; judgedBy: string |
   if (s.status === 'OVERRIDE_FAIL') return `Already rejected by ${escapeMrkdwn(s.judgedBy ?? 'someone')}; nothing changed.`;
   if (s.status === 'FAIL') return `This judgement has ended: ${escapeMrkdwn(s.comment ?? 'failed')}. Nothing changed.`;
   return `This judgement is ${escapeMrkdwn(s.status)}; nothing changed.`;
+}
+
+/** What a compact managed delivery notification says (see `managedNotification`). */
+export interface ManagedNoticeView {
+  event: string;
+  application: string;
+  environment: string | null;
+  reference: string | null;
+  version: string | null;
+  user: string | null;
+  detail: string | null;
+  /** Link to the environments view. */
+  environmentUrl: string;
+  /** Link to the deploy execution, when there is one. */
+  executionUrl: string | null;
+}
+
+const NOTICE_WORDS: Record<string, { icon: string; what: string }> = {
+  deployment_succeeded: { icon: ':white_check_mark:', what: 'deployed' },
+  deployment_failed: { icon: ':x:', what: 'failed to deploy' },
+  pinned: { icon: ':pushpin:', what: 'pinned' },
+  unpinned: { icon: ':round_pushpin:', what: 'unpinned' },
+  marked_as_bad: { icon: ':no_entry_sign:', what: 'marked as bad' },
+  judgement_approved: { icon: ':white_check_mark:', what: 'approved' },
+  judgement_rejected: { icon: ':no_entry:', what: 'rejected' },
+  delivery_config_changed: { icon: ':memo:', what: 'delivery config changed' },
+};
+
+/**
+ * One compact message for a managed delivery event (keel's notification types, sent by frequency): one section
+ * line ("✅ checkout: version *1.2.0* of api deployed to *prod*") and a context line with who, why and links.
+ * Never throws.
+ */
+export function managedNotification(v: ManagedNoticeView): SlackMessageBody {
+  const w = NOTICE_WORDS[v.event] ?? { icon: ':information_source:', what: v.event };
+  const env = v.environment ? ` ${v.event === 'deployment_failed' || v.event === 'deployment_succeeded' ? 'to' : 'in'} *${esc(v.environment, 100)}*` : '';
+  const subject = v.version ? `version *${esc(v.version, 200)}*${v.reference ? ` of ${esc(v.reference, 100)}` : ''}` : v.environment ? `*${esc(v.environment, 100)}*` : '';
+  const line =
+    v.event === 'delivery_config_changed'
+      ? `${w.icon} ${esc(v.application, 100)}: ${w.what}${v.detail ? ` (${esc(v.detail, 200)})` : ''}`
+      : v.event === 'unpinned'
+        ? `${w.icon} ${esc(v.application, 100)}: *${esc(v.environment ?? '', 100)}* ${w.what}`
+        : `${w.icon} ${esc(v.application, 100)}: ${subject} ${w.what}${env}`;
+  const extra = [
+    v.user ? `by ${esc(v.user, 200)}` : null,
+    v.detail && v.event !== 'delivery_config_changed' ? esc(v.detail, 500) : null,
+    v.executionUrl ? link(v.executionUrl, 'deploy execution') : null,
+    link(v.environmentUrl, 'environments'),
+  ].filter((x): x is string => x !== null);
+  const plain = line.replace(/:[a-z_]+: /, '').replace(/\*/g, '');
+  return {
+    text: clip(plain, TEXT_MAX),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: clip(line, TEXT_MAX) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: clip(extra.join(' · '), TEXT_MAX) }] },
+    ],
+  };
 }
