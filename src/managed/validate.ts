@@ -16,6 +16,9 @@ export interface Issue {
   message: string;
 }
 
+/** Longest manual-judgement timeout accepted (10 years, ms): beyond it, leave `timeout` out. */
+export const MAX_TIMEOUT_MS = 10 * 366 * 86_400_000;
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const str = (what = 'a string') => z.string({ error: `expected ${what}` });
 const name = () => str().regex(NAME, 'expected 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -159,9 +162,9 @@ export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
         else if (k.environment === e.name) issues.push({ path: `${at}.environment`, message: 'an environment cannot depend on itself' });
         else deps.push(k.environment);
       } else if (k.type === 'manual-judgement') {
-        if (k.timeout !== undefined && parseIsoDuration(k.timeout) === null) {
-          issues.push({ path: `${at}.timeout`, message: `"${k.timeout.slice(0, 40)}" is not an ISO-8601 duration (e.g. P5D, PT4H)` });
-        }
+        const ms = k.timeout === undefined ? 0 : parseIsoDuration(k.timeout);
+        if (ms === null) issues.push({ path: `${at}.timeout`, message: `"${k.timeout!.slice(0, 40)}" is not an ISO-8601 duration (e.g. P5D, PT4H)` });
+        else if (ms > MAX_TIMEOUT_MS) issues.push({ path: `${at}.timeout`, message: 'longer than 10 years; leave timeout out to wait forever' });
       } else {
         k.windows.forEach((w, n) => {
           try {
