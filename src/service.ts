@@ -24,6 +24,8 @@ import type { AddressInfo } from 'node:net';
 import { SlackSandbox } from './slack/sandbox/sandbox.js';
 import { SANDBOX_PREFIX } from './slack/sandbox/routes.js';
 import { SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE } from './slack/manifest.js';
+import { ManagedDelivery } from './managed/delivery.js';
+import { managedSlackDeliveryHandlers } from './managed/slack-delivery.js';
 
 export interface Service {
   config: Config;
@@ -33,6 +35,8 @@ export interface Service {
   logger: Logger;
   /** This instance's metrics (its own prom-client registry), served at `GET /metrics`. */
   metrics: ServiceMetrics;
+  /** Managed delivery: delivery configs, versions, environment promotion (`/managed/...`). */
+  managed: ManagedDelivery;
   /** The address the server listens on, e.g. http://127.0.0.1:8084 (after `start`). */
   url: string;
   start(): Promise<void>;
@@ -49,7 +53,16 @@ export function createLogger(level: Config['logging']['level'], destination?: pi
  * @throws StoreError when the database cannot be opened; BindRefusedError when `server.host` is not loopback and
  *   nobody would have to authenticate (see `assertBindAllowed`).
  */
-export async function createService(config: Config, opts: { logger?: Logger; uiDir?: string } = {}): Promise<Service> {
+export async function createService(
+  config: Config,
+  opts: {
+    logger?: Logger;
+    /** Where the built web UI is (default `dist/ui` of the package); tests point at a build. */
+    uiDir?: string;
+    /** Epoch ms clock of managed delivery's constraints (timeouts, allowed-times); tests pass a fake. */
+    managedClock?: () => number;
+  } = {},
+): Promise<Service> {
   assertBindAllowed(config);
   const logger = opts.logger ?? createLogger(config.logging.level);
   const store = await Store.open(config.database.url);
@@ -79,6 +92,7 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
       ? new SlackApi({ token: config.slack.token, baseUrl: config.slack.baseUrl, logger, onCall: metrics.slackCall, responseUrlHosts: config.slack.responseUrlHosts })
       : null;
   let dispatcher: NotificationDispatcher | null = null;
+  let managed: ManagedDelivery | null = null;
   // Events published after a commit: wake this replica's dispatcher, and tell the other replicas (PostgreSQL).
   // database.leaseMs: queue messages hold it (renewed), deliveries twice it, Slack clicks half.
   const leaseMs = config.database.leaseMs;
@@ -89,6 +103,8 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
     onPublished: () => {
       dispatcher?.wake();
       store.notifyWork('outbox');
+      // An execution may have ended: a managed deploy may now be CURRENT (or failed).
+      managed?.wake();
     },
     // Work queued by a trigger, judgment or control: the other replicas hear of it too.
     onQueued: () => store.notifyWork('queue'),
@@ -99,8 +115,26 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
     store,
     logger,
     leaseMs: 2 * leaseMs,
-    handlers: slack ? slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger, botName: config.slack.botName }) : {},
+    handlers: slack
+      ? {
+          ...slackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger, botName: config.slack.botName }),
+          ...managedSlackDeliveryHandlers({ store, slack, publicUrl: config.server.publicUrl, logger }),
+        }
+      : {},
     missingHandlerReason: (kind) => (kind.startsWith('slack.') ? 'slack is not enabled (slack.enabled: false)' : `no handler for ${kind}`),
+  });
+  managed = new ManagedDelivery({
+    store,
+    engine,
+    logger,
+    clock: opts.managedClock,
+    slackEnabled: Boolean(slack),
+    onOutbox: () => {
+      dispatcher?.wake();
+      store.notifyWork('outbox');
+    },
+    // Other replicas evaluate on their next poll or their own wake-ups; the queue channel wakes them sooner.
+    onRequested: () => store.notifyWork('queue'),
   });
   const roles = new RoleResolver({
     roles: config.authz.roles,
@@ -111,7 +145,7 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
   });
   // A click recorded on this replica wakes this replica's processor and, on PostgreSQL, the others.
   const interactions = slack
-    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, leaseMs: Math.floor(leaseMs / 2), onRecorded: () => store.notifyWork('interactions') })
+    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, leaseMs: Math.floor(leaseMs / 2), onRecorded: () => store.notifyWork('interactions'), managed })
     : null;
   const app = buildApp({
     store,
@@ -143,6 +177,7 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
         userGroups: config.authz.slackUserGroups,
       },
     },
+    managed,
   });
   const cron = new CronScheduler({ store, engine, logger });
   let socket: SocketModeTransport | null = null;
@@ -153,6 +188,7 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
     app,
     logger,
     metrics,
+    managed,
     url: '',
     async start() {
       service.url = await app.listen({ host: config.server.host, port: config.server.port });
@@ -184,14 +220,20 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
       }
       // Work another replica committed (PostgreSQL NOTIFY) wakes the matching loop here at once; on SQLite, never called.
       await store.onWork((kind) => {
-        if (kind === 'queue') engine.wakeLocal();
-        else if (kind === 'outbox') dispatcher!.wake();
+        if (kind === 'queue') {
+          engine.wakeLocal();
+          managed!.wake();
+        } else if (kind === 'outbox') {
+          dispatcher!.wake();
+          managed!.wake();
+        }
         else interactions?.wake();
       });
       engine.start();
       dispatcher!.start();
       interactions?.start();
       cron.start();
+      managed!.start();
       logger.info(
         { url: service.url, publicUrl: config.server.publicUrl, database: store.description, slack: sandbox ? 'sandbox' : Boolean(slack), socketMode: Boolean(socket) },
         sandbox ? `slackops started; Slack is the built-in sandbox: ${config.server.publicUrl}/#/slack-sandbox` : 'slackops started',
@@ -201,6 +243,7 @@ export async function createService(config: Config, opts: { logger?: Logger; uiD
       await socket?.stop();
       await app.close();
       await cron.stop();
+      await managed!.stop();
       await interactions?.stop();
       await dispatcher!.stop();
       await engine.stop();

@@ -26,6 +26,8 @@ import { previewRoutes } from './routes/preview.js';
 import { settingsRoutes, type SettingsRouteDeps } from './routes/settings.js';
 import { sandboxRoutes, SANDBOX_PREFIX } from '../slack/sandbox/routes.js';
 import type { SlackSandbox } from '../slack/sandbox/sandbox.js';
+import type { ManagedDelivery } from '../managed/delivery.js';
+import { DELIVERY_CONFIGS_PATH, YAML_CONTENT_TYPES, managedRoutes } from './routes/managed.js';
 
 export interface AppDeps {
   store: Store;
@@ -51,6 +53,8 @@ export interface AppDeps {
   selfUrl?: () => string;
   /** For `GET /settings/slack`; absent → the route answers mode `off`. */
   slackSettings?: Omit<SettingsRouteDeps, 'store'>;
+  /** Managed delivery (`/managed/...` routes); absent: no such routes. */
+  managed?: ManagedDelivery | null;
 }
 
 /** Auth settings when none are given: disabled, Gate's header believed from anyone (as before authentication). */
@@ -121,7 +125,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // The sandbox's Web API emulation takes form bodies as Slack's Web API does.
     if (req.body === undefined || req.url.startsWith('/notifications/callbacks/slack') || req.url.startsWith(`${SANDBOX_PREFIX}/api/`)) return;
     const type = String(req.headers['content-type'] ?? '(none)').split(';')[0]!.trim().toLowerCase();
-    if (typeof req.body === 'string' && type !== 'application/json') {
+    // A delivery config may also be YAML (keel's spinnaker.yml).
+    const yamlOk = req.method === 'POST' && req.url.split('?')[0] === DELIVERY_CONFIGS_PATH && YAML_CONTENT_TYPES.includes(type);
+    if (typeof req.body === 'string' && type !== 'application/json' && !yamlOk) {
       return reply.code(415).send(errorBody(415, `Content-Type: expected application/json, got ${type}`));
     }
     if (tooDeep(req.body, MAX_JSON_DEPTH)) {
@@ -146,5 +152,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }),
   });
   sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
+  if (deps.managed) managedRoutes(app, { managed: deps.managed });
   return app;
 }

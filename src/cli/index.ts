@@ -9,6 +9,7 @@
  *   `server.host` needs authentication) and, when a bot token is set, calls `auth.test` to show which workspace and bot it reaches.
  * - `slackops token create --user EMAIL [--roles a,b] [--name NAME]` prints a new API token once, and the
  *   `auth.tokens` entry (its SHA-256, never the token) to paste into the configuration.
+ * - `slackops delivery apply -f spinnaker.yml [--url URL] [--token TOKEN]` submits a delivery config (src/cli/delivery.ts).
  * Exit codes: 0 ok, 1 runtime failure (database, Slack), 2 bad configuration or options.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { buildManifest, manifestToText } from '../slack/manifest.js';
 import { SlackApi, SlackApiError } from '../slack/client.js';
 import { newToken, sha256Hex, tokenConfigEntry } from '../auth/tokens.js';
 import { assertBindAllowed } from '../auth/bind.js';
+import { deliveryCommands } from './delivery.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`slackops: ${message}\n`);
@@ -173,5 +175,7 @@ tokenCmd
       ].join('\n'),
     );
   });
+
+deliveryCommands(program);
 
 await program.parseAsync(process.argv);

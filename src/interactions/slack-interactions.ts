@@ -25,6 +25,9 @@ import { SlackApiError, type SlackApi } from '../slack/client.js';
 import type { JudgmentRequest } from '../model/judgment.js';
 import { approvalsOf } from '../engine/judge.js';
 import type { RoleResolver } from './roles.js';
+import { parseManagedClick, type ManagedJudgementClick } from '../slack/managed-payload.js';
+import { managedAlreadyJudgedText } from '../slack/managed-blocks.js';
+import type { ManagedDelivery } from '../managed/delivery.js';
 
 export interface SlackInteractionOptions {
   store: Store;
@@ -40,6 +43,8 @@ export interface SlackInteractionOptions {
    * runs out; processing a click twice still judges once (compare-and-set).
    */
   leaseMs?: number;
+  /** Managed delivery, which judges `managed:approve` / `managed:reject` clicks (absent: they are ignored). */
+  managed?: Pick<ManagedDelivery, 'judge'> | null;
   /** How long a users.info answer is trusted (ms). Default 1 hour. */
   userCacheTtlMs?: number;
   clock?: () => number;
@@ -67,6 +72,9 @@ export type ClickResult =
   | { result: 'not_awaiting'; user: string; stageStatus: string }
   | { result: 'rejected'; user: string; reason: string }
   | { result: 'ignored'; reason: string };
+
+/** Managed delivery's extra outcomes (a judgement click on a delivery config's message). */
+export type ManagedClickResult = ClickResult | { result: 'managed'; user: string; outcome: string };
 
 export class SlackInteractionProcessor {
   private readonly loop: WorkLoop;
@@ -151,7 +159,15 @@ export class SlackInteractionProcessor {
   }
 
   /** Processes one interaction. Throws only for failures worth retrying (database errors). */
-  async process(payload: Record<string, unknown>, interactionId?: number): Promise<ClickResult> {
+  async process(payload: Record<string, unknown>, interactionId?: number): Promise<ManagedClickResult> {
+    let managedClick: ManagedJudgementClick | null = null;
+    try {
+      managedClick = parseManagedClick(payload);
+    } catch (err) {
+      if (err instanceof SlackPayloadError) return { result: 'ignored', reason: err.message };
+      throw err;
+    }
+    if (managedClick) return this.processManaged(managedClick, interactionId ?? null);
     let parsed: JudgmentClick | RejectSubmission;
     try {
       const p = parseInteraction(payload);
@@ -219,6 +235,46 @@ export class SlackInteractionProcessor {
       }
     }
     return this.decide(req, reply, interactionId ?? null);
+  }
+
+  /**
+   * A click on a managed delivery judgement (Approve/Reject, each behind Slack's confirm dialog): who clicked
+   * (users.info → email), their roles, then the same `judge` as the API, with the click marked processed in the
+   * judgement's transaction. A late clicker is told who decided.
+   */
+  private async processManaged(click: ManagedJudgementClick, id: number | null): Promise<ManagedClickResult> {
+    const reply: Reply = { slackUserId: click.slackUserId, channelId: click.channelId, responseUrl: click.responseUrl };
+    if (!this.opts.managed) return { result: 'ignored', reason: 'managed delivery is not enabled' };
+    const { user, verified } = await this.identify(click.slackUserId, click.slackUserName);
+    const roles = verified ? await this.opts.roles.rolesFor(user, click.slackUserId) : await this.opts.roles.rolesFor('', click.slackUserId);
+    try {
+      const o = await this.opts.managed.judge(
+        {
+          application: click.application,
+          environment: click.environment,
+          reference: click.reference,
+          version: click.version,
+          status: click.status,
+          comment: null,
+          user,
+          roles,
+          slackUserId: click.slackUserId,
+          via: 'slack',
+        },
+        async (tx, outcome) => {
+          if (id !== null) await tx.slackInteractions.finish(id, 'done', { result: 'managed', outcome: outcome.outcome, user }, this.clock());
+        },
+      );
+      if (o.outcome === 'already_judged') await this.tell(reply, managedAlreadyJudgedText(o.state));
+      else if (o.outcome === 'refused' || o.outcome === 'not_awaiting') await this.tell(reply, `${o.message}; nothing changed.`);
+      return { result: 'managed', user, outcome: o.outcome };
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof BadRequestError) {
+        await this.tell(reply, `Could not judge: ${err.message}`);
+        return { result: 'rejected', user, reason: err.message };
+      }
+      throw err;
+    }
   }
 
   private async decide(req: JudgmentRequest, reply: Reply, id: number | null): Promise<ClickResult> {

@@ -195,6 +195,7 @@ export class Store {
     await this.db.updateTable('queue').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
     await this.db.updateTable('outbox').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
     await this.db.updateTable('slack_interactions').set({ lease_until: null }).where('lease_until', 'is not', null).execute();
+    await this.repos.managed.evaluations.releaseAll();
   }
 
   /**

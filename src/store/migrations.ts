@@ -2,6 +2,7 @@
  * Schema migrations, run at start by Kysely's Migrator. Never edit a migration that has shipped: add one.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { managedDeliveryMigration } from './managed-migration.js';
 
 /** Auto-increment id column type; SQLite's `integer primary key autoincrement` and PostgreSQL's bigserial. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -124,6 +125,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('applications').addColumn('email', 'text').execute();
       },
     },
+    '0006_managed_delivery': managedDeliveryMigration(dialect),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Dialect } from './migrations.js';
 import type { PipelineConfig } from '../model/pipeline.js';
 import type { PipelineExecution } from '../model/execution.js';
 import type { ExecutionStatus } from '../model/status.js';
+import { ManagedRepositories } from './managed-repositories.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -723,6 +724,8 @@ export class Repositories {
   readonly slackInteractions: SlackInteractionRepository;
   readonly slackUsers: SlackUserRepository;
   readonly triggers: TriggerRepository;
+  /** Managed delivery (delivery configs, versions, environments, evaluations); see managed-repositories.ts. */
+  readonly managed: ManagedRepositories;
 
   /**
    * @param dialect `postgres` makes claims skip rows locked by other replicas and reads of executions inside a
@@ -738,5 +741,6 @@ export class Repositories {
     this.slackInteractions = new SlackInteractionRepository(db, dialect);
     this.slackUsers = new SlackUserRepository(db);
     this.triggers = new TriggerRepository(db);
+    this.managed = new ManagedRepositories(db, dialect);
   }
 }

@@ -3,6 +3,7 @@
  * JSON documents are stored as TEXT and parsed by the repositories.
  */
 import type { Generated } from 'kysely';
+import type { ManagedTables } from './managed-schema.js';
 
 export interface ApplicationsTable {
   name: string;
@@ -115,7 +116,7 @@ export interface CronTriggerStateTable {
   updated_at: number;
 }
 
-export interface Database {
+export interface Database extends ManagedTables {
   applications: ApplicationsTable;
   pipelines: PipelinesTable;
   executions: ExecutionsTable;
