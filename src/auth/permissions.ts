@@ -12,11 +12,13 @@
  * Rules (from Fiat unless marked):
  * - No permissions (never set, null, or every list empty) → every authorization for any authenticated caller.
  * - Otherwise a caller holds an authorization when one of their roles is listed under it (roles compared
- *   case-insensitively, as Fiat lowercases them). `EXECUTE` left out falls back to `READ`'s roles (Fiat's default
- *   `fiat.executeFallback: READ`); `READ` or `WRITE` left out (or empty) are held by nobody but admins.
+ *   case-insensitively, as Fiat lowercases them). `EXECUTE` left out or empty falls back to `READ`'s roles (Fiat's
+ *   DefaultFallbackPermissionsResolver, EXECUTE from READ); `READ` or `WRITE` left out (or empty) are held by
+ *   nobody but admins.
  * - Holders of an `auth.adminRoles` role hold every authorization on every application (Fiat's admins). They do
  *   not bypass a judgment stage's own rules (`selectedStageRoles`, `preventSelfApproval`, `requiredApprovals`):
- *   those are part of the pipeline, written by its owners as a control on that decision (our choice; documented).
+ *   those are part of the pipeline, written by its owners as a control on that decision (orca's stage-role check,
+ *   ManualJudgmentAuthzGroupsUtil, has no admin bypass either).
  * - With `auth.enabled: false` every caller holds everything (the service behaves as before permissions existed).
  */
 import type { ApplicationPermissions } from '../store/index.js';
@@ -42,9 +44,9 @@ export function isRestricted(permissions: ApplicationPermissions | null | undefi
   return AUTHORIZATIONS.some((a) => (permissions[a]?.length ?? 0) > 0);
 }
 
-/** The roles that grant `authorization` under restricted `permissions` (EXECUTE left out falls back to READ). */
+/** The roles that grant `authorization` under restricted `permissions` (EXECUTE left out or empty: READ's). */
 export function rolesGranting(permissions: ApplicationPermissions, authorization: Authorization): string[] {
-  if (authorization === 'EXECUTE' && permissions.EXECUTE === undefined) return permissions.READ ?? [];
+  if (authorization === 'EXECUTE' && (permissions.EXECUTE?.length ?? 0) === 0) return permissions.READ ?? [];
   return permissions[authorization] ?? [];
 }
 

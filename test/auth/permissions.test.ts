@@ -130,10 +130,13 @@ describe('applications', () => {
     expect((await h.api('GET', '/applications/team-a', undefined, bearer('nobody'))).body).toMatchObject({ permissions: {}, authorizations: ['READ', 'WRITE', 'EXECUTE'] });
   });
 
-  it('falls back to READ\'s roles for EXECUTE when EXECUTE is left out (Fiat), and to admins only for an empty list', async () => {
+  it('falls back to READ\'s roles for EXECUTE left out or empty (Fiat), and to admins only for an empty WRITE', async () => {
     await h.api('PUT', '/applications/fallback', { permissions: { READ: ['dev'], WRITE: [] } }, bearer('admin'));
     await h.api('POST', '/pipelines', judgmentPipeline({ application: 'fallback' }, { notifications: [] }), bearer('admin'));
     expect((await request.EXECUTE!('fallback', 'alice')).status).toBe(202);
+    await h.api('PUT', '/applications/fallback', { permissions: { READ: ['dev'], WRITE: [], EXECUTE: [] } }, bearer('admin'));
+    expect((await request.EXECUTE!('fallback', 'alice')).status).toBe(202);
+    expect((await request.EXECUTE!('fallback', 'bob')).body.message).toMatch(/^EXECUTE on application fallback is needed; .*\(granted to roles: dev\)$/);
     const write = await request.WRITE!('fallback', 'alice');
     expect(write.status).toBe(403);
     expect(write.body.message).toMatch(/WRITE on application fallback is needed; .*granted to no role; only admins hold it/);
