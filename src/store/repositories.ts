@@ -135,6 +135,26 @@ export class ApplicationRepository {
     return false;
   }
 
+  /**
+   * Creates the application only if there is none of that name (a concurrent creator may have won).
+   * @returns whether this call created it.
+   */
+  async create(name: string, details: { description?: string | null; email?: string | null; permissions?: ApplicationPermissions | null }, now: number): Promise<boolean> {
+    const res = await this.db
+      .insertInto('applications')
+      .values({
+        name,
+        created_at: now,
+        updated_at: now,
+        description: details.description ?? null,
+        email: details.email ?? null,
+        permissions: details.permissions ? JSON.stringify(details.permissions) : null,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
   async exists(name: string): Promise<boolean> {
     const row = await this.db.selectFrom('applications').select('name').where('name', '=', name).executeTakeFirst();
     return row !== undefined;

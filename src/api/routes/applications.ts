@@ -14,7 +14,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Store, ApplicationRecord } from '../../store/index.js';
-import { BadRequestError, NotFoundError } from '../../engine/errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../../engine/errors.js';
 import type { Config } from '../../config/index.js';
 import { RouteAccess } from './access.js';
 import { auditRoutes } from './audit.js';
@@ -109,7 +109,9 @@ export function applicationRoutes(app: FastifyInstance, deps: { store: Store; au
     }
     const now = Date.now();
     const created = await store.transaction(async (tx) => {
-      const made = await tx.applications.put(name, data, now);
+      // Creating skips the WRITE check, so it must not silently become an update of one created meanwhile.
+      const made = existing ? await tx.applications.put(name, data, now) : await tx.applications.create(name, data, now);
+      if (!existing && !made) throw new ConflictError(`application ${name} was created by someone else at the same time; send the change again`);
       await tx.audit.append({
         at: now,
         ...actor(req.identity),
