@@ -65,6 +65,8 @@ export async function startOidcProvider(opts: { redirectUris: string[]; accounts
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, response_types: ['code'], grant_types: ['authorization_code'] }],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     cookies: { keys: ['test-provider-cookie-key-0123456789'] },
+    // Explicit lifetimes (seconds), so the provider does not print a notice for each default it uses.
+    ttl: { Interaction: 600, Session: 3_600, Grant: 3_600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     async findAccount(_ctx: unknown, id: string) {
       const a = opts.accounts[id];
       return {
