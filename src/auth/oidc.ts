@@ -23,6 +23,8 @@ import { errorBody } from '../api/errors.js';
 import { MAX_COOKIE_VALUE, SESSION_COOKIE, Sessions } from './session.js';
 import { LOGIN_PATH, requestSession } from './identity.js';
 
+/** Where Log out is (`POST`, with the session's CSRF token). */
+export const LOGOUT_PATH = '/auth/logout';
 /** Path of the redirect URI (appended to `server.publicUrl`). */
 export const CALLBACK_PATH = '/auth/callback';
 /** Name of the cookie holding a login in progress. */
@@ -197,7 +199,7 @@ export function oidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
     return reply.code(302).header('cache-control', 'no-store').redirect(`${deps.publicUrl}/${tx.redirect}`);
   });
 
-  app.post(LOGIN_PATH.replace('login', 'logout'), async (req, reply) => {
+  app.post(LOGOUT_PATH, async (req, reply) => {
     const session = requestSession(req);
     if (session) sessions.end(session);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });

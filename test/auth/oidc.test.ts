@@ -5,6 +5,8 @@
  * tampered and expired cookies are refused, that mutations need the CSRF token, and that Log out ends the session.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { assertBindAllowed } from '../../src/auth/bind.js';
 import { sha256Hex } from '../../src/auth/tokens.js';
 import { Sessions, SESSION_COOKIE } from '../../src/auth/session.js';
 import { groupsFrom, safeRedirect, userFrom } from '../../src/auth/oidc.js';
@@ -255,7 +257,37 @@ describe('Log out', () => {
   });
 });
 
+describe('hostile cookies and CSRF headers (fast-check, bounded in time)', () => {
+  it('never a 5xx, never a change: random cookie values and tokens, and one-character changes of a real pair', async () => {
+    const { jar } = await logIn();
+    const real = jar.get(base, SESSION_COOKIE)!;
+    const csrf = (await call(jar, 'GET', '/auth/me')).body.csrfToken as string;
+    const flip = (text: string, i: number, c: string) => text.slice(0, i % text.length) + c + text.slice((i % text.length) + 1);
+    const printable = fc.string({ unit: fc.constantFrom(...'abcXYZ019-_.%=+/'.split('')), maxLength: 120 });
+    const cookie = fc.oneof(printable, fc.tuple(fc.nat(), fc.constantFrom('A', 'b', '9', '_')).map(([i, c]) => flip(real, i, c)).filter((v) => v !== real));
+    const token = fc.oneof(printable, fc.constant(csrf), fc.tuple(fc.nat(), fc.constantFrom('A', 'b')).map(([i, c]) => flip(csrf, i, c)));
+    await fc.assert(
+      fc.asyncProperty(cookie, fc.option(token, { nil: undefined }), async (value, presented) => {
+        const res = await fetch(`${base}/applications/fuzz-oidc`, {
+          method: 'PUT',
+          headers: { cookie: `${SESSION_COOKIE}=${value}`, 'content-type': 'application/json', ...(presented !== undefined ? { 'x-csrf-token': presented } : {}) },
+          body: JSON.stringify({ description: 'fuzzed' }),
+        });
+        expect(res.status).toBeLessThan(500);
+        expect(res.status, `cookie ${value}`).toBeGreaterThanOrEqual(400);
+      }),
+      { numRuns: 200, interruptAfterTimeLimit: 15_000 },
+    );
+    expect((await h.api('GET', '/applications/fuzz-oidc', undefined, { authorization: `Bearer ${TOKEN}` })).status).toBe(404);
+  }, 60_000);
+});
+
 describe('configuration', () => {
+  it('lets a non-loopback service start with OpenID Connect as its only way in', () => {
+    const c = parseConfig({ server: { host: '0.0.0.0' }, auth: { oidc: { issuer: 'https://idp.example.com', clientId: 'x' } } }, {});
+    expect(() => assertBindAllowed(c)).not.toThrow();
+  });
+
   it('refuses an http issuer off loopback, a missing clientId and a short session secret, naming each key', () => {
     let err: ConfigError | undefined;
     try {
