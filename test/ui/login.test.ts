@@ -2,8 +2,9 @@
  * The OpenID Connect login round trip in a real browser (Debian's Chromium via playwright-core): a service with
  * auth enabled and `auth.oidc` pointing at a real provider on loopback (oidc-provider with its development login
  * and consent pages). Opening a judgment link shows Log in; Log in goes to the provider, back to the same screen
- * logged in with the user's email shown; Approve records the OIDC user (through the CSRF-protected PATCH); Log
- * out ends the session and offers Log in again.
+ * logged in with the user's email shown; a login in another tab replaces the session (this tab's stale CSRF token
+ * is renewed on the refusal); Approve records the OIDC user (through the CSRF-protected PATCH); Log out ends the
+ * session and offers Log in again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -77,6 +78,15 @@ describe('web UI: OpenID Connect login, in Chromium', () => {
     await seeText(page.getByLabel('Signed in as'), 'alice@example.com');
     await seeVisible(page.getByRole('button', { name: 'Log out' }));
     expect(await page.getByLabel('Acting as').count()).toBe(0);
+
+    // Logging in again in another tab (the provider remembers alice: no pages this time) replaces the session, so
+    // this tab's CSRF token is stale: its next change is refused once, and retried with the new session's token.
+    const before = (await b.context.cookies(base)).find((c) => c.name === 'slackops_session')!.value;
+    const other = await b.context.newPage();
+    await other.goto(`${base}/auth/login?redirect=${encodeURIComponent('#/applications')}`);
+    await other.waitForURL((u) => u.origin === base && u.hash === '#/applications', { timeout: 60_000 });
+    await other.close();
+    expect((await b.context.cookies(base)).find((c) => c.name === 'slackops_session')!.value).not.toBe(before);
 
     const judgment = page.getByRole('region', { name: 'Manual judgment' });
     await seeVisible(judgment);

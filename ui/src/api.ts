@@ -211,8 +211,11 @@ const enc = encodeURIComponent;
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** One call; resolves to the parsed JSON body, throws ApiError on a non-2xx answer. */
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * One call; resolves to the parsed JSON body, throws ApiError on a non-2xx answer. A mutation refused for its CSRF
+ * token (the session changed in another tab: a new login has a new token) is retried once with a fresh token.
+ */
+export async function call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-slackops-client': 'ui' };
   // "Acting as" only while the service has auth disabled; a logged-in session or a proxy says who we are otherwise.
   // (App renders no page before GET /auth/me has answered, so this is known.)
@@ -231,6 +234,9 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   }
   if (!res.ok) {
     const b = (parsed && typeof parsed === 'object' ? parsed : {}) as Partial<ErrorBody>;
+    if (res.status === 403 && !retried && MUTATIONS.has(method) && /^X-CSRF-Token header/.test(b.message ?? '')) {
+      if ((await loadIdentity()).status === 'me') return call<T>(method, path, body, true);
+    }
     throw new ApiError(res.status, {
       status: res.status,
       error: b.error ?? res.statusText,
