@@ -11,6 +11,7 @@ import { Engine } from './engine/engine.js';
 import { NotificationDispatcher } from './notifications/dispatcher.js';
 import { slackDeliveryHandlers } from './notifications/slack-delivery.js';
 import { SlackApi } from './slack/client.js';
+import { PermissionPolicy } from './auth/permissions.js';
 import { SlackInteractionProcessor } from './interactions/slack-interactions.js';
 import { buildApp } from './api/app.js';
 import { RoleResolver } from './interactions/roles.js';
@@ -145,7 +146,17 @@ export async function createService(
   });
   // A click recorded on this replica wakes this replica's processor and, on PostgreSQL, the others.
   const interactions = slack
-    ? new SlackInteractionProcessor({ store, engine, slack, roles, logger, leaseMs: Math.floor(leaseMs / 2), onRecorded: () => store.notifyWork('interactions'), managed })
+    ? new SlackInteractionProcessor({
+        store,
+        engine,
+        slack,
+        roles,
+        permissions: new PermissionPolicy(config.auth),
+        logger,
+        leaseMs: Math.floor(leaseMs / 2),
+        onRecorded: () => store.notifyWork('interactions'),
+        managed,
+      })
     : null;
   const app = buildApp({
     store,

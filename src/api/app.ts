@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import type { Config } from '../config/index.js';
 import { installAuth } from '../auth/identity.js';
+import { createSessions, oidcRoutes } from '../auth/oidc.js';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Engine } from '../engine/engine.js';
@@ -65,6 +66,9 @@ const NO_AUTH: Config['auth'] = {
   trustedHeader: 'X-SPINNAKER-USER',
   trustedProxies: [],
   adminRoles: [],
+  oidc: null,
+  sessionSecret: null,
+  sessionTtlMs: 12 * 3_600_000,
 };
 
 /**
@@ -116,7 +120,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }) as unknown as FastifyInstance;
   // Security headers on every answer (helmet's defaults: nosniff, frame denial, HSTS, no referrer leaks, ...).
   void app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
-  installAuth(app, { auth: deps.auth ?? NO_AUTH, roles: deps.roles });
+  // Web UI login (OpenID Connect) and its sessions, when auth.oidc is configured.
+  const auth = deps.auth ?? NO_AUTH;
+  const sessions = createSessions(auth, deps.publicUrl ?? 'http://localhost', deps.logger);
+  installAuth(app, { auth, roles: deps.roles, sessions });
+  if (sessions && auth.oidc) oidcRoutes(app, { oidc: auth.oidc, sessions, publicUrl: deps.publicUrl ?? 'http://localhost' });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   installErrorHandler(app);
   // Bodies other than the Slack callback's are JSON: name a wrong Content-Type instead of failing on the shape, and

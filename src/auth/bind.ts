@@ -12,7 +12,7 @@ export class BindRefusedError extends Error {
 /**
  * Refuses to serve a non-loopback `server.host`
  * - with `auth.enabled: false`, unless `auth.allowUnauthenticated: true`;
- * - with auth enabled but no way to authenticate (no `auth.tokens`, no `auth.trustedProxies`), unless
+ * - with auth enabled but no way to authenticate (no `auth.tokens`, no `auth.trustedProxies`, no `auth.oidc`), unless
  *   `auth.allowUnauthenticated: true` — every API call would be a 401.
  * Loopback (`127.0.0.0/8`, `::1`, `localhost`) is always allowed.
  * @throws BindRefusedError saying which settings to change.
@@ -28,10 +28,10 @@ export function assertBindAllowed(config: Pick<Config, 'server' | 'auth'>): void
         'bind to 127.0.0.1, or set auth.allowUnauthenticated: true to serve it unauthenticated deliberately.',
     );
   }
-  if (auth.tokens.length === 0 && auth.trustedProxies.length === 0) {
+  if (auth.tokens.length === 0 && auth.trustedProxies.length === 0 && auth.oidc === null) {
     throw new BindRefusedError(
       `refusing to serve ${host}: authentication is on (the default off loopback) but nobody could authenticate. ` +
-        'Add auth.tokens (slackops token create prints an entry) or auth.trustedProxies (the proxy that sets X-SPINNAKER-USER), ' +
+        'Add auth.tokens (slackops token create prints an entry), auth.trustedProxies (the proxy that sets X-SPINNAKER-USER) or auth.oidc (web UI login), ' +
         'or set auth.allowUnauthenticated: true to serve it unauthenticated deliberately.',
     );
   }

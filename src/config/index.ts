@@ -2,7 +2,7 @@
  * Configuration: one validated, typed `Config` from a YAML file and the environment. See `CONFIG_REFERENCE` for
  * every key, default and environment variable.
  */
-export { loadConfig, parseConfig, isLoopbackHost, type Config, type LoadConfigOptions, type LogLevel, type TokenEntry } from './load.js';
+export { loadConfig, parseConfig, isLoopbackHost, type Config, type LoadConfigOptions, type LogLevel, type TokenEntry, type OidcConfig } from './load.js';
 export { ConfigError, type ConfigIssue } from './errors.js';
 export { redactedConfig, SECRET_LOG_PATHS, type RedactedConfig } from './redact.js';
 export {

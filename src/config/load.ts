@@ -126,6 +126,15 @@ export interface Config {
     trustedProxies: string[];
     /** Holders of any of these roles are administrators. Default `[]`. */
     adminRoles: string[];
+    /** OpenID Connect login for the web UI (`src/auth/oidc.ts`); null when `auth.oidc.issuer` is not set. */
+    oidc: OidcConfig | null;
+    /**
+     * Key signing session cookies and CSRF tokens (at least 32 characters). Secret. Null: a random one is made at
+     * start, so sessions end when the process restarts and are not valid on other replicas.
+     */
+    sessionSecret: string | null;
+    /** How long a login session lasts, in ms ({@link SESSION_TTL_MS_MIN}..{@link SESSION_TTL_MS_MAX}). Default 12 h. */
+    sessionTtlMs: number;
   };
   /** Where the webhook stage may connect (checked on the resolved address of every request). */
   webhook: {
@@ -137,6 +146,20 @@ export interface Config {
 }
 
 export type { TokenEntry };
+
+/** `auth.oidc`: the OpenID Connect provider the web UI logs in with (authorization code flow with PKCE). */
+export interface OidcConfig {
+  /** Issuer identifier (discovery at `<issuer>/.well-known/openid-configuration`); https, or http on loopback. */
+  issuer: string;
+  /** Client id registered at the issuer. */
+  clientId: string;
+  /** Client secret (sent with HTTP Basic, OIDC's default); null for a public client (PKCE only). Secret. */
+  clientSecret: string | null;
+  /** Scopes asked for. Default `["openid", "email", "profile"]`; `openid` is always included. */
+  scopes: string[];
+  /** Claim holding the user's groups (each becomes a role); a dotted path reaches nested claims. Default `groups`. */
+  groupsClaim: string;
+}
 
 export type { LogLevel };
 
@@ -163,6 +186,42 @@ const DEFAULTS = {
   deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'],
   /** `database.leaseMs`: one minute. */
   leaseMs: 60_000,
+  oidcScopes: ['openid', 'email', 'profile'],
+  groupsClaim: 'groups',
+  /** `auth.sessionTtlMs`: twelve hours (a working day). */
+  sessionTtlMs: 12 * 3_600_000,
+};
+
+/** Shortest `auth.sessionTtlMs` (ms): one minute. */
+export const SESSION_TTL_MS_MIN = 60_000;
+/** Longest `auth.sessionTtlMs` (ms): 30 days. */
+export const SESSION_TTL_MS_MAX = 30 * 86_400_000;
+/** Shortest `auth.sessionSecret`, characters. */
+export const SESSION_SECRET_MIN = 32;
+
+const parseSessionTtl: ValueParser<number> = (raw) => {
+  const r = parseMilliseconds(raw);
+  if (!r.ok || r.value === undefined) return r;
+  if (r.value < SESSION_TTL_MS_MIN || r.value > SESSION_TTL_MS_MAX) {
+    return { ok: false, problem: `expected a whole number of milliseconds between ${SESSION_TTL_MS_MIN} and ${SESSION_TTL_MS_MAX}, got ${r.value}` };
+  }
+  return r;
+};
+
+const parseSessionSecret: ValueParser<string> = (raw) => {
+  const r = parseSecret(raw);
+  if (!r.ok || r.value === undefined) return r;
+  if (r.value.length < SESSION_SECRET_MIN) return { ok: false, problem: `expected at least ${SESSION_SECRET_MIN} characters (e.g. openssl rand -base64 48)` };
+  return r;
+};
+
+/** `auth.oidc.issuer`: an http(s) URL; plain http only on a loopback host (a local test provider). */
+const parseIssuer: ValueParser<string> = (raw) => {
+  const r = parseHttpUrl(raw);
+  if (!r.ok || r.value === undefined) return r;
+  const u = new URL(r.value);
+  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) return { ok: false, problem: `expected an https URL (http only on loopback), got ${JSON.stringify(r.value)}` };
+  return r;
 };
 
 /** Smallest `database.leaseMs` (ms): below it renewals (every third of a lease) would be mostly write traffic. */
@@ -195,6 +254,8 @@ const SECRET_KEYS = new Set([
   'slack.app.token',
   'slack.app.signingSecret',
   'slack.app.signing_secret',
+  'auth.oidc.clientSecret',
+  'auth.sessionSecret',
 ]);
 
 /** Problems and secrets seen while reading one configuration. */
@@ -360,6 +421,15 @@ function fileSchema(c: Collector, cwd: string) {
       trustedHeader: leaf(c, 'auth.trustedHeader', parseHeaderName),
       trustedProxies: leaf(c, 'auth.trustedProxies', parseCidrList),
       adminRoles: leaf(c, 'auth.adminRoles', parseStringList),
+      oidc: section(c, 'auth.oidc', {
+        issuer: leaf(c, 'auth.oidc.issuer', parseIssuer),
+        clientId: leaf(c, 'auth.oidc.clientId', parseName),
+        clientSecret: leaf(c, 'auth.oidc.clientSecret', parseSecret),
+        scopes: leaf(c, 'auth.oidc.scopes', parseStringList),
+        groupsClaim: leaf(c, 'auth.oidc.groupsClaim', parseName),
+      }),
+      sessionSecret: leaf(c, 'auth.sessionSecret', parseSessionSecret),
+      sessionTtlMs: leaf(c, 'auth.sessionTtlMs', parseSessionTtl),
     }),
     webhook: section(c, 'webhook', {
       allowedHosts: leaf(c, 'webhook.allowedHosts', parseHostPatterns),
@@ -474,6 +544,30 @@ function interpolate(raw: unknown, env: NodeJS.ProcessEnv, c: Collector, key = '
   return raw;
 }
 
+/** `auth.oidc` assembled: null without an issuer; with one, `clientId` is required. */
+function oidcConfig(
+  c: Collector,
+  o: { issuer?: string | undefined; clientId?: string | undefined; clientSecret?: string | undefined; scopes?: string[] | undefined; groupsClaim?: string | undefined },
+): OidcConfig | null {
+  const others = (['clientId', 'clientSecret', 'scopes', 'groupsClaim'] as const).filter((k) => o[k] !== undefined);
+  if (o.issuer === undefined) {
+    if (others.length > 0 && !c.invalid.has('auth.oidc.issuer')) report(c, 'auth.oidc.issuer', `required when auth.oidc.${others[0]} is set (the provider's issuer URL)`);
+    return null;
+  }
+  if (o.clientId === undefined) {
+    if (!c.invalid.has('auth.oidc.clientId')) report(c, 'auth.oidc.clientId', 'required with auth.oidc.issuer (the client id registered at the provider)');
+    return null;
+  }
+  const scopes = o.scopes ?? DEFAULTS.oidcScopes;
+  return {
+    issuer: o.issuer,
+    clientId: o.clientId,
+    clientSecret: o.clientSecret ?? null,
+    scopes: scopes.includes('openid') ? scopes : ['openid', ...scopes],
+    groupsClaim: o.groupsClaim ?? DEFAULTS.groupsClaim,
+  };
+}
+
 function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, c: Collector): Config {
   const cwd = process.cwd();
   const raw = interpolate(rawFile, env, c);
@@ -565,6 +659,9 @@ function resolve(rawFile: unknown, env: NodeJS.ProcessEnv, file: string | null, 
       trustedHeader: f.auth.trustedHeader ?? DEFAULTS.trustedHeader,
       trustedProxies: f.auth.trustedProxies ?? [],
       adminRoles: f.auth.adminRoles ?? [],
+      oidc: oidcConfig(c, f.auth.oidc),
+      sessionSecret: f.auth.sessionSecret ?? null,
+      sessionTtlMs: f.auth.sessionTtlMs ?? DEFAULTS.sessionTtlMs,
     },
     webhook: {
       allowedHosts: f.webhook.allowedHosts ?? null,

@@ -13,8 +13,14 @@ export interface RedactedConfig {
   logging: Config['logging'];
   /** As configured (role members' emails are not secrets). */
   authz: Config['authz'];
-  /** As configured: tokens appear by name, user and roles; their SHA-256 is not a secret, the token is never stored. */
-  auth: Config['auth'];
+  /**
+   * As configured: tokens appear by name, user and roles; their SHA-256 is not a secret, the token is never stored.
+   * `oidc.clientSecret` and `sessionSecret` become `'***'` when set.
+   */
+  auth: Omit<Config['auth'], 'oidc' | 'sessionSecret'> & {
+    oidc: (Omit<NonNullable<Config['auth']['oidc']>, 'clientSecret'> & { clientSecret: '***' | null }) | null;
+    sessionSecret: '***' | null;
+  };
   webhook: Config['webhook'];
 }
 
@@ -47,6 +53,11 @@ export function redactedConfig(config: Config): RedactedConfig {
       tokens: config.auth.tokens.map((t) => ({ ...t, roles: [...t.roles] })),
       trustedProxies: [...config.auth.trustedProxies],
       adminRoles: [...config.auth.adminRoles],
+      oidc:
+        config.auth.oidc === null
+          ? null
+          : { ...config.auth.oidc, scopes: [...config.auth.oidc.scopes], clientSecret: config.auth.oidc.clientSecret === null ? null : '***' },
+      sessionSecret: config.auth.sessionSecret === null ? null : '***',
     },
     webhook: {
       allowedHosts: config.webhook.allowedHosts === null ? null : [...config.webhook.allowedHosts],
@@ -93,6 +104,16 @@ export const SECRET_LOG_PATHS: string[] = [
   '*.*.signingSecret',
   '*.*.signing_secret',
   '*.*.appToken',
+  // OpenID Connect client secret and the session key (auth.oidc.clientSecret, auth.sessionSecret)
+  'clientSecret',
+  'sessionSecret',
+  '*.clientSecret',
+  '*.sessionSecret',
+  '*.*.clientSecret',
+  '*.*.*.clientSecret',
+  'auth.oidc.clientSecret',
+  'config.auth.oidc.clientSecret',
+  'config.auth.sessionSecret',
   // HTTP requests and responses (ours and Slack's)
   'headers.authorization',
   'headers.Authorization',
@@ -104,6 +125,8 @@ export const SECRET_LOG_PATHS: string[] = [
   'request.headers.authorization',
   'request.headers["x-slack-signature"]',
   'res.headers["set-cookie"]',
+  'headers["set-cookie"]',
+  '*.headers.cookie',
   '*.headers.authorization',
   '*.headers.Authorization',
   'err.config.headers.Authorization',

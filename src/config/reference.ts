@@ -193,6 +193,35 @@ export const CONFIG_REFERENCE: ConfigReferenceEntry[] = [
     description: 'Roles whose holders are administrators (reported by GET /auth/me; application permissions use it).',
   },
   {
+    key: 'auth.oidc.issuer',
+    default: '(none)',
+    description:
+      "OpenID Connect issuer for the web UI's Log in (https; http only on loopback). Register <publicUrl>/auth/callback as the client's redirect URI.",
+  },
+  { key: 'auth.oidc.clientId', default: '(none)', description: 'Client id registered at the issuer (required with auth.oidc.issuer).' },
+  {
+    key: 'auth.oidc.clientSecret',
+    default: '(none)',
+    description: 'Client secret, sent with HTTP Basic (client_secret_basic); unset for a public client (PKCE only). Secret; ${file:...} works.',
+  },
+  {
+    key: 'auth.oidc.scopes',
+    default: '["openid","email","profile"]',
+    description: 'Scopes asked for (openid always added); add groups where the provider releases the groups claim only for it (Dex, Okta).',
+  },
+  {
+    key: 'auth.oidc.groupsClaim',
+    default: 'groups',
+    description: 'Claim (ID token, else userinfo) whose values become the user\'s roles; a dotted path reaches nested claims (realm_access.roles).',
+  },
+  {
+    key: 'auth.sessionSecret',
+    default: '(random at start)',
+    description:
+      'Key signing session cookies and CSRF tokens (32+ characters). Unset: made up at start, so logins end at restart and do not work across replicas. Secret.',
+  },
+  { key: 'auth.sessionTtlMs', default: '43200000', description: 'How long a login lasts, in ms (60000 to 30 days); then Log in again.' },
+  {
     key: 'webhook.allowedHosts',
     default: '(none)',
     description:

@@ -14,11 +14,15 @@
  * - `requiredApprovals: N` (extension, default 1): N distinct approvers are needed to continue; one rejection by
  *   anyone allowed to judge stops it.
  * - Every attempt, accepted or refused, is kept in `context.judgments` (extension).
+ * - Application permissions (src/auth/permissions.ts): when the request carries `access`, the judge needs EXECUTE
+ *   on the execution's application, checked here so the REST PATCH, the UI, the CLI and Slack answer to one rule
+ *   (refusal reason `no_permission`). Admins hold EXECUTE but still answer to the stage's own rules above.
  */
 import type { JudgmentApproval, JudgmentDecision, JudgmentRequest } from '../model/judgment.js';
 import type { PipelineExecution, StageExecution } from '../model/execution.js';
 import { BadRequestError, NotFoundError } from './errors.js';
 import { HandlerContext, findStage } from './handlers/index.js';
+import type { PermissionPolicy } from '../auth/permissions.js';
 import { judgmentDeadline, judgmentInputValues, allowedJudgmentRoles, requiredApprovals } from './stages/manual-judgment.js';
 
 /** One attempt to judge, as kept in `context.judgments` (extension; Spinnaker keeps only the last decision). */
@@ -39,7 +43,20 @@ export interface JudgmentAttempt {
 }
 
 /** Why a judgment was refused without changing the stage. */
-export type RefusalReason = 'not_allowed' | 'self_approval' | 'already_approved';
+export type RefusalReason = 'not_allowed' | 'self_approval' | 'already_approved' | 'no_permission';
+
+/**
+ * The application-permission check hook: a judgment request may carry the policy and whether the judge is an
+ * admin; the judge then needs EXECUTE on the execution's application (read in the judgment's transaction).
+ * Without `access` (internal callers) application permissions are not checked.
+ */
+export interface JudgmentAccess {
+  policy: PermissionPolicy;
+  admin: boolean;
+}
+
+/** A judgment request with the permission hook. */
+export type CheckedJudgmentRequest = JudgmentRequest & { access?: JudgmentAccess };
 
 export type JudgeOutcome =
   /** The decision was recorded. */
@@ -120,7 +137,7 @@ function refusal(execution: PipelineExecution, stage: StageExecution, req: Judgm
  * @throws BadRequestError when the stage is not a manualJudgment, the status is not continue/stop, or a continue
  *   names a `judgmentInput` that is not one of the stage's `judgmentInputs`.
  */
-export async function judgeInTransaction(h: HandlerContext, req: JudgmentRequest): Promise<JudgeOutcome> {
+export async function judgeInTransaction(h: HandlerContext, req: CheckedJudgmentRequest): Promise<JudgeOutcome> {
   const execution = await h.tx.executions.get(req.executionId);
   if (!execution) throw new NotFoundError(`execution ${req.executionId} not found`);
   const stage = findStage(execution, req.stageId);
@@ -157,6 +174,14 @@ export async function judgeInTransaction(h: HandlerContext, req: JudgmentRequest
     await h.save(execution);
   };
 
+  if (req.access && req.access.policy.enforced) {
+    const app = await h.tx.applications.get(execution.application);
+    const denial = req.access.policy.denial({ user: req.user, roles: req.roles ?? [], admin: req.access.admin }, execution.application, app?.permissions, 'EXECUTE');
+    if (denial !== null) {
+      if (stage.status !== 'NOT_STARTED') await keep(denial);
+      return { outcome: 'refused', reason: 'no_permission', message: denial, allowedRoles: allowedJudgmentRoles(stage.context), execution };
+    }
+  }
   const existing = decisionOf(stage.context);
   if (existing) {
     await keep(`already judged: ${existing.judgmentStatus} by ${existing.user}`);

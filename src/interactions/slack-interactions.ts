@@ -3,6 +3,10 @@
  * Slack at once; this processor then works out who clicked (users.info → email, cached; the Slack user name when
  * the email cannot be had, never null), turns the button into a `judge(...)` call, and tells a late clicker
  * (ephemerally) who already judged and how. Pending clicks survive a restart: they are processed on start.
+ *
+ * With `permissions` given (auth enabled), a clicker also needs EXECUTE on the execution's application when it has
+ * permissions; the check is the judge path's (src/engine/judge.ts), so Slack, the API and the UI answer to one rule.
+ * Every judgment attempt from Slack is recorded in the audit log (via `slack`) in the judgment's transaction.
  */
 import type { Logger } from 'pino';
 import type { Store, SlackInteractionRow } from '../store/index.js';
@@ -22,18 +26,22 @@ import {
   timedOutText,
 } from '../slack/blocks.js';
 import { SlackApiError, type SlackApi } from '../slack/client.js';
-import type { JudgmentRequest } from '../model/judgment.js';
 import { approvalsOf } from '../engine/judge.js';
 import type { RoleResolver } from './roles.js';
 import { parseManagedClick, type ManagedJudgementClick } from '../slack/managed-payload.js';
 import { managedAlreadyJudgedText } from '../slack/managed-blocks.js';
 import type { ManagedDelivery } from '../managed/delivery.js';
+import type { PermissionPolicy } from '../auth/permissions.js';
+import type { CheckedJudgmentRequest } from '../engine/judge.js';
+import { judgmentAudit } from '../auth/audit.js';
 
 export interface SlackInteractionOptions {
   store: Store;
   engine: Engine;
   slack: SlackApi;
   roles: RoleResolver;
+  /** Application permissions (`auth.enabled`, `auth.adminRoles`); absent → not checked for clicks. */
+  permissions?: PermissionPolicy;
   logger: Logger;
   /** Called after a new click was recorded (tells other replicas: PostgreSQL NOTIFY). */
   onRecorded?: () => void;
@@ -187,7 +195,17 @@ export class SlackInteractionProcessor {
       await this.tell(reply, 'This judgment no longer exists (the execution was not found).');
       return { result: 'rejected', user, reason: 'execution or stage not found' };
     }
-    const base = { executionId: execution.id, stageId: stage.id, user, roles, via: 'slack' as const, slackUserId: parsed.slackUserId, identityVerified: verified };
+    const policy = this.opts.permissions;
+    const base = {
+      executionId: execution.id,
+      stageId: stage.id,
+      user,
+      roles,
+      via: 'slack' as const,
+      slackUserId: parsed.slackUserId,
+      identityVerified: verified,
+      ...(policy ? { access: { policy, admin: policy.isAdmin(roles) } } : {}),
+    };
 
     if (parsed.kind === 'reject_reason') {
       return this.decide({ ...base, judgmentStatus: 'stop', judgmentInput: null, reason: parsed.reason }, reply, interactionId ?? null);
@@ -202,7 +220,7 @@ export class SlackInteractionProcessor {
       }
       judgmentInput = chosen;
     }
-    const req: JudgmentRequest = { ...base, judgmentStatus: click.judgmentStatus, judgmentInput };
+    const req: CheckedJudgmentRequest = { ...base, judgmentStatus: click.judgmentStatus, judgmentInput };
     // Reject from a Block Kit button: ask for a reason in a modal first (the modal is the confirmation). Only when
     // the rules would accept the rejection; otherwise judge now, which records the refused attempt and tells why.
     if (click.judgmentStatus === 'stop' && click.payloadType === 'block_actions' && click.triggerId) {
@@ -277,12 +295,31 @@ export class SlackInteractionProcessor {
     }
   }
 
-  private async decide(req: JudgmentRequest, reply: Reply, id: number | null): Promise<ClickResult> {
+  private async decide(req: CheckedJudgmentRequest, reply: Reply, id: number | null): Promise<ClickResult> {
     const user = req.user;
     try {
-      // The click is marked processed in the judgment's own transaction: after a crash it is not judged again.
+      // The click is marked processed, and audited, in the judgment's own transaction: after a crash it is not
+      // judged (or recorded) again.
       const outcome = await this.opts.engine.judge(req, async (tx, o) => {
         if (id !== null) await tx.slackInteractions.finish(id, 'done', { result: o.outcome, user }, this.clock());
+        const { outcome: result, detail } = judgmentAudit(o);
+        await tx.audit.append({
+          at: this.clock(),
+          user,
+          via: 'slack',
+          action: 'judgment',
+          application: o.execution.application,
+          executionId: o.execution.id,
+          stageId: req.stageId,
+          outcome: result,
+          detail: {
+            judgmentStatus: req.judgmentStatus,
+            judgmentInput: req.judgmentInput ?? null,
+            ...(req.reason ? { comment: req.reason } : {}),
+            slackUserId: req.slackUserId ?? null,
+            ...detail,
+          },
+        });
       });
       switch (outcome.outcome) {
         case 'accepted':
@@ -299,7 +336,9 @@ export class SlackInteractionProcessor {
         case 'refused': {
           const stage = findStage(outcome.execution, req.stageId);
           const text =
-            outcome.reason === 'not_allowed'
+            outcome.reason === 'no_permission'
+              ? `You may not judge this: ${outcome.message}.`
+              : outcome.reason === 'not_allowed'
               ? notAllowedText(outcome.allowedRoles)
               : outcome.reason === 'self_approval'
                 ? selfApprovalText()

@@ -16,7 +16,7 @@ import { migrationProvider, type Dialect } from './migrations.js';
 import { Repositories } from './repositories.js';
 
 export { Repositories } from './repositories.js';
-export type { QueueMessage, OutboxItem, SlackMessageRow, SlackInteractionRow, ApplicationRecord } from './repositories.js';
+export type { QueueMessage, OutboxItem, SlackMessageRow, SlackInteractionRow, ApplicationRecord, ApplicationPermissions, AuditEntry } from './repositories.js';
 
 /** Thrown when `database.url` names something this build cannot open. */
 /** The `pg` driver, imported at the first PostgreSQL use. */

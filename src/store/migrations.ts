@@ -125,6 +125,26 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('applications').addColumn('email', 'text').execute();
       },
     },
+    '0005_permissions_audit': {
+      async up(db: Kysely<any>) {
+        // Fiat's application permissions ({READ, WRITE, EXECUTE: [roles]}) as JSON; null: open to any authenticated user.
+        await db.schema.alterTable('applications').addColumn('permissions', 'text').execute();
+        // Who did what and how; rows are only ever inserted (the service never updates or deletes them).
+        await withId(db, 'audit_log')
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('via', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('application', 'text', (c) => c.notNull())
+          .addColumn('execution_id', 'text')
+          .addColumn('stage_id', 'text')
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_application_at').on('audit_log').columns(['application', 'at']).execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      },
+    },
     '0006_managed_delivery': managedDeliveryMigration(dialect),
   };
 }

@@ -35,17 +35,52 @@ function skipLocked<Q extends { forUpdate(): Q; skipLocked(): Q }>(q: Q, dialect
   return dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
 }
 
-/** An application as stored. Times are epoch ms; `description` and `email` are null when never set. */
+/** Fiat's application permissions: the roles holding each authorization (see src/auth/permissions.ts). */
+export interface ApplicationPermissions {
+  READ?: string[];
+  WRITE?: string[];
+  EXECUTE?: string[];
+}
+
+/**
+ * An application as stored. Times are epoch ms; `description` and `email` are null when never set; `permissions`
+ * null when never set (open to any authenticated user).
+ */
 export interface ApplicationRecord {
   name: string;
   createdAt: number;
   updatedAt: number;
   description: string | null;
   email: string | null;
+  permissions: ApplicationPermissions | null;
 }
 
-function applicationRecord(r: { name: string; created_at: number; updated_at: number; description?: string | null; email?: string | null }): ApplicationRecord {
-  return { name: r.name, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at), description: r.description ?? null, email: r.email ?? null };
+function parsePermissions(text: string | null | undefined): ApplicationPermissions | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as ApplicationPermissions) : null;
+  } catch {
+    return null;
+  }
+}
+
+function applicationRecord(r: {
+  name: string;
+  created_at: number;
+  updated_at: number;
+  description?: string | null;
+  email?: string | null;
+  permissions?: string | null;
+}): ApplicationRecord {
+  return {
+    name: r.name,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    description: r.description ?? null,
+    email: r.email ?? null,
+    permissions: parsePermissions(r.permissions),
+  };
 }
 
 /**
@@ -79,20 +114,46 @@ export class ApplicationRepository {
    * Creates the application or updates its details. A field left undefined keeps its stored value; null clears it.
    * @returns whether it was created (false: updated).
    */
-  async put(name: string, details: { description?: string | null; email?: string | null }, now: number): Promise<boolean> {
+  async put(
+    name: string,
+    details: { description?: string | null; email?: string | null; permissions?: ApplicationPermissions | null },
+    now: number,
+  ): Promise<boolean> {
     const existing = await this.get(name);
+    const permissions = details.permissions === undefined ? undefined : details.permissions === null ? null : JSON.stringify(details.permissions);
     if (!existing) {
       await this.db
         .insertInto('applications')
-        .values({ name, created_at: now, updated_at: now, description: details.description ?? null, email: details.email ?? null })
+        .values({ name, created_at: now, updated_at: now, description: details.description ?? null, email: details.email ?? null, permissions: permissions ?? null })
         .execute();
       return true;
     }
-    const set: { updated_at: number; description?: string | null; email?: string | null } = { updated_at: now };
+    const set: { updated_at: number; description?: string | null; email?: string | null; permissions?: string | null } = { updated_at: now };
     if (details.description !== undefined) set.description = details.description;
     if (details.email !== undefined) set.email = details.email;
+    if (permissions !== undefined) set.permissions = permissions;
     await this.db.updateTable('applications').set(set).where('name', '=', name).execute();
     return false;
+  }
+
+  /**
+   * Creates the application only if there is none of that name (a concurrent creator may have won).
+   * @returns whether this call created it.
+   */
+  async create(name: string, details: { description?: string | null; email?: string | null; permissions?: ApplicationPermissions | null }, now: number): Promise<boolean> {
+    const res = await this.db
+      .insertInto('applications')
+      .values({
+        name,
+        created_at: now,
+        updated_at: now,
+        description: details.description ?? null,
+        email: details.email ?? null,
+        permissions: details.permissions ? JSON.stringify(details.permissions) : null,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async exists(name: string): Promise<boolean> {
@@ -713,6 +774,69 @@ export class TriggerRepository {
   }
 }
 
+/** One audit entry as the API shows it (see src/auth/audit.ts for the field meanings). `at` is epoch ms. */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  user: string;
+  via: string;
+  action: string;
+  application: string;
+  executionId?: string;
+  stageId?: string;
+  outcome: string;
+  detail: Record<string, unknown>;
+}
+
+/** The audit log: entries are only inserted and read; nothing here updates or deletes one. */
+export class AuditRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Appends one entry; returns its id. */
+  async append(e: Omit<AuditEntry, 'id'>): Promise<number> {
+    const row = await this.db
+      .insertInto('audit_log')
+      .values({
+        at: e.at,
+        user_name: e.user,
+        via: e.via,
+        action: e.action,
+        application: e.application,
+        execution_id: e.executionId ?? null,
+        stage_id: e.stageId ?? null,
+        outcome: e.outcome,
+        detail: JSON.stringify(e.detail),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /**
+   * Entries newest first (by time, then id). `application` keeps only that application's; `hidden` drops those of
+   * the applications listed; `since` (epoch ms) keeps entries at or after it; `limit` caps the count.
+   */
+  async list(opts: { application?: string; hidden?: string[]; since?: number; limit: number }): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit_log').selectAll();
+    if (opts.application !== undefined) q = q.where('application', '=', opts.application);
+    if (opts.hidden && opts.hidden.length > 0) q = q.where('application', 'not in', opts.hidden);
+    if (opts.since !== undefined) q = q.where('at', '>=', opts.since);
+    const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: Number(r.at),
+      user: r.user_name,
+      via: r.via,
+      action: r.action,
+      application: r.application,
+      ...(r.execution_id !== null ? { executionId: r.execution_id } : {}),
+      ...(r.stage_id !== null ? { stageId: r.stage_id } : {}),
+      outcome: r.outcome,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+}
+
 /** All repositories bound to one executor. */
 export class Repositories {
   readonly applications: ApplicationRepository;
@@ -726,6 +850,7 @@ export class Repositories {
   readonly triggers: TriggerRepository;
   /** Managed delivery (delivery configs, versions, environments, evaluations); see managed-repositories.ts. */
   readonly managed: ManagedRepositories;
+  readonly audit: AuditRepository;
 
   /**
    * @param dialect `postgres` makes claims skip rows locked by other replicas and reads of executions inside a
@@ -742,5 +867,6 @@ export class Repositories {
     this.slackUsers = new SlackUserRepository(db);
     this.triggers = new TriggerRepository(db);
     this.managed = new ManagedRepositories(db, dialect);
+    this.audit = new AuditRepository(db);
   }
 }

@@ -13,6 +13,8 @@ export interface ApplicationsTable {
   description: string | null;
   /** The owner's email (Deck's `email`); null when never set. */
   email: string | null;
+  /** Fiat's `permissions` JSON (`{READ?, WRITE?, EXECUTE?: [role]}`); null: open to any authenticated user. */
+  permissions: string | null;
 }
 
 export interface PipelinesTable {
@@ -116,6 +118,23 @@ export interface CronTriggerStateTable {
   updated_at: number;
 }
 
+/** The audit log (see src/auth/audit.ts): inserted only, never updated or deleted by the service. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** Epoch ms. */
+  at: number;
+  /** Who acted (`user` in the API's shape; `user` is a reserved word in PostgreSQL). */
+  user_name: string;
+  via: string;
+  action: string;
+  application: string;
+  execution_id: string | null;
+  stage_id: string | null;
+  outcome: string;
+  /** JSON object. */
+  detail: string;
+}
+
 export interface Database extends ManagedTables {
   applications: ApplicationsTable;
   pipelines: PipelinesTable;
@@ -126,4 +145,5 @@ export interface Database extends ManagedTables {
   slack_interactions: SlackInteractionsTable;
   slack_users: SlackUsersTable;
   cron_trigger_state: CronTriggerStateTable;
+  audit_log: AuditLogTable;
 }

@@ -47,7 +47,9 @@ describe('applications', () => {
     const cases: Array<[string, unknown, RegExp]> = [
       ['/applications/payments', { email: 'not-an-email' }, /^email: expected an email address/],
       ['/applications/payments', { description: 7 }, /^description: expected text/],
-      ['/applications/payments', { permissions: {} }, /^permissions: unknown field/],
+      ['/applications/payments', { permissions: { ADMIN: ['sre'] } }, /^permissions: unknown authorization; expected READ, WRITE or EXECUTE/],
+      ['/applications/payments', { permissions: { READ: 'sre' } }, /^permissions\.READ: expected a list of role names/],
+      ['/applications/payments', { owner: 'x' }, /^owner: unknown field; expected description, email or permissions/],
       ['/applications/pay%20ments', {}, /^application: "pay ments" is not a valid name/],
       ['/applications/payments', [1], /^body: expected a JSON object/],
     ];

@@ -105,7 +105,7 @@ describe('without a valid credential', () => {
 describe('with a token', () => {
   it('acts as the token\'s user: GET /auth/me shows user, roles (token + authz.roles) and admin', async () => {
     expect((await h.api('GET', '/auth/me', undefined, bearer(TOKENS.deployer))).body).toEqual({
-      user: 'dave@example.com', roles: ['deployers'], admin: false, via: 'api', method: 'token', tokenName: 'deployer',
+      user: 'dave@example.com', roles: ['deployers'], admin: false, via: 'api', method: 'token', tokenName: 'deployer', auth: { enabled: true, login: null },
     });
     expect((await h.api('GET', '/auth/me', undefined, bearer(TOKENS.carol))).body).toMatchObject({ user: 'carol@example.com', roles: ['sre'], admin: false });
     expect((await h.api('GET', '/auth/me', undefined, { ...bearer(TOKENS.admin), 'x-slackops-client': 'cli' })).body).toMatchObject({

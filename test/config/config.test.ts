@@ -99,7 +99,7 @@ describe('defaults', () => {
       },
       logging: { level: 'info' },
       authz: { roles: {}, slackUserGroups: false, userGroupCacheMs: 300_000 },
-      auth: { enabled: false, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [] },
+      auth: { enabled: false, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [], oidc: null, sessionSecret: null, sessionTtlMs: 43_200_000 },
       webhook: { allowedHosts: null, deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'] },
     } satisfies Config);
   });
@@ -153,7 +153,7 @@ describe('a full YAML file', () => {
         slackUserGroups: true,
         userGroupCacheMs: 60_000,
       },
-      auth: { enabled: true, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [] },
+      auth: { enabled: true, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [], oidc: null, sessionSecret: null, sessionTtlMs: 43_200_000 },
       webhook: { allowedHosts: null, deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'] },
     } satisfies Config);
   });
@@ -262,7 +262,7 @@ describe('environment overrides', () => {
       },
       logging: { level: 'warn' },
       authz: config.authz,
-      auth: { enabled: true, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [] },
+      auth: { enabled: true, allowUnauthenticated: false, tokens: [], trustedHeader: 'X-SPINNAKER-USER', trustedProxies: [], adminRoles: [], oidc: null, sessionSecret: null, sessionTtlMs: 43_200_000 },
       webhook: { allowedHosts: null, deniedCidrs: ['169.254.0.0/16', 'fe80::/10', 'fd00:ec2::254/128'] },
     } satisfies Config);
     expect(config.authz.slackUserGroups).toBe(true);
@@ -539,7 +539,9 @@ describe('CONFIG_REFERENCE', () => {
     );
 
   it('has a row for every key of Config and every alias, and nothing else', () => {
-    const configKeys = keysOf(parseConfig({}, {}) as unknown as Record<string, unknown>);
+    // auth.oidc is null until an issuer is set: list its keys from a configuration that has one.
+    const withOidc = parseConfig({ auth: { oidc: { issuer: 'https://idp.example.com', clientId: 'x' } } }, {});
+    const configKeys = keysOf(withOidc as unknown as Record<string, unknown>);
     const aliases = ['slack.signing_secret', 'slack.app.token', 'slack.app.signingSecret', 'slack.app.signing_secret'];
     expect(CONFIG_REFERENCE.map((r) => r.key).sort()).toEqual([...configKeys, ...aliases].sort());
     for (const r of CONFIG_REFERENCE) {
@@ -550,10 +552,13 @@ describe('CONFIG_REFERENCE', () => {
 
   it('states the defaults the loader applies', () => {
     const config = parseConfig({}, {}) as unknown as Record<string, Record<string, unknown>>;
-    for (const r of CONFIG_REFERENCE.filter((row) => !row.key.includes('_') && !row.key.startsWith('slack.app.'))) {
-      const [section, key] = r.key.split('.') as [string, string];
-      const actual = config[section]![key];
-      if (r.key === 'server.publicUrl') expect(r.default).toBe('http://<host>:<port>');
+    const oidc = parseConfig({ auth: { oidc: { issuer: 'https://idp.example.com', clientId: 'x' } } }, {}).auth.oidc as unknown as Record<string, unknown>;
+    // issuer and clientId have no default (both required for OIDC login)
+    for (const r of CONFIG_REFERENCE.filter((row) => !row.key.includes('_') && !row.key.startsWith('slack.app.') && !/^auth\.oidc\.(issuer|clientId)$/.test(row.key))) {
+      const [section, key, sub] = r.key.split('.') as [string, string, string | undefined];
+      const actual = sub !== undefined ? oidc[sub] : config[section]![key];
+      if (r.key === 'auth.sessionSecret') expect([r.default, actual]).toEqual(['(random at start)', null]);
+      else if (r.key === 'server.publicUrl') expect(r.default).toBe('http://<host>:<port>');
       else if (r.key === 'database.url') expect(actual).toBe(`sqlite:${path.resolve(r.default.slice('sqlite:'.length))}`);
       else if (actual === null) expect(r.default).toBe('(none)');
       else if (typeof actual === 'object') expect(r.default, r.key).toBe(JSON.stringify(actual));

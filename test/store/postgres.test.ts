@@ -67,11 +67,11 @@ pgDescribe('store on PostgreSQL', () => {
       const migrations = await c.query('select name from kysely_migration order by name');
       // Every migration the build has, each run once (the list comes from the provider, so new ones need no edit here).
       const known = Object.keys(await migrationProvider('postgres').getMigrations()).sort();
-      expect(known.slice(0, 4)).toEqual(['0001_initial', '0002_slack_interaction_dedupe', '0003_cron_trigger_state', '0004_application_details']);
+      expect(known.slice(0, 5)).toEqual(['0001_initial', '0002_slack_interaction_dedupe', '0003_cron_trigger_state', '0004_application_details', '0005_permissions_audit']);
       expect(migrations.rows.map((r) => r.name)).toEqual(known);
       const tables = await c.query(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
       expect(tables.rows.map((r) => r.table_name)).toEqual(
-        expect.arrayContaining(['applications', 'cron_trigger_state', 'executions', 'outbox', 'pipelines', 'queue', 'slack_interactions', 'slack_messages', 'slack_users']),
+        expect.arrayContaining(['applications', 'audit_log', 'cron_trigger_state', 'executions', 'outbox', 'pipelines', 'queue', 'slack_interactions', 'slack_messages', 'slack_users']),
       );
       const cols = await c.query(`select data_type from information_schema.columns where table_name = 'queue' and column_name = 'deliver_at'`);
       expect(cols.rows[0].data_type).toBe('bigint');
@@ -87,7 +87,12 @@ pgDescribe('store on PostgreSQL', () => {
     const s = await open();
     const big = 1_790_000_000_123;
     await s.repos.applications.ensure('pgapp', big);
-    expect(await s.repos.applications.list()).toEqual([{ name: 'pgapp', createdAt: big, updatedAt: big, description: null, email: null }]);
+    expect(await s.repos.applications.list()).toEqual([{ name: 'pgapp', createdAt: big, updatedAt: big, description: null, email: null, permissions: null }]);
+    const auditId = await s.repos.audit.append({ at: big, user: 'u@example.com', via: 'api', action: 'pipeline.save', application: 'pgapp', outcome: 'ok', detail: { n: 1 } });
+    expect(typeof auditId).toBe('number');
+    expect(await s.repos.audit.list({ since: big, limit: 5 })).toEqual([
+      { id: auditId, at: big, user: 'u@example.com', via: 'api', action: 'pipeline.save', application: 'pgapp', outcome: 'ok', detail: { n: 1 } },
+    ]);
     await s.repos.queue.push({ kind: 'Probe', executionId: 'x1', payload: { a: 1 } }, big, big);
     expect(await s.repos.queue.nextDueAt(big)).toBe(big);
     expect(await s.repos.queue.size()).toBe(1);

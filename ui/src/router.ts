@@ -2,7 +2,7 @@
  * A small hash router with Spinnaker Deck's URL shapes: `#/applications`, `#/applications/{app}/pipelines`,
  * `#/applications/{app}/pipelines/{name}/edit`, `#/applications/{app}/executions`,
  * `#/applications/{app}/executions/details/{id}?refId={refId}` (the link Slack messages carry), `#/slack-sandbox`,
- * `#/settings`. Path segments are percent-decoded.
+ * `#/settings`, `#/audit` and `#/applications/{app}/audit`. Path segments are percent-decoded.
  */
 import { useEffect, useState } from 'react';
 
@@ -14,6 +14,7 @@ export type Route =
   | { page: 'execution'; app: string; id: string; refId: string | null }
   | { page: 'slack-sandbox' }
   | { page: 'settings' }
+  | { page: 'audit'; app: string | null }
   | { page: 'not-found'; hash: string };
 
 function decode(s: string): string {
@@ -33,12 +34,14 @@ export function parseHash(hash: string): Route {
   if (seg.length === 0 || (seg[0] === 'applications' && seg.length === 1)) return { page: 'applications' };
   if (seg[0] === 'slack-sandbox') return { page: 'slack-sandbox' };
   if (seg[0] === 'settings') return { page: 'settings' };
+  if (seg[0] === 'audit' && seg.length === 1) return { page: 'audit', app: null };
   if (seg[0] === 'applications' && seg[1]) {
     const app = seg[1];
     if (seg.length === 2 || (seg[2] === 'pipelines' && seg.length === 3)) return { page: 'pipelines', app };
     if (seg[2] === 'pipelines' && seg[4] === 'edit') return { page: 'builder', app, name: seg[3] === '_new' ? null : (seg[3] ?? null) };
     if (seg[2] === 'pipelines' && seg[3] === 'new') return { page: 'builder', app, name: null };
     if (seg[2] === 'executions' && seg.length === 3) return { page: 'executions', app };
+    if (seg[2] === 'audit' && seg.length === 3) return { page: 'audit', app };
     if (seg[2] === 'executions' && seg[3] === 'details' && seg[4]) return { page: 'execution', app, id: seg[4], refId: params.get('refId') };
   }
   return { page: 'not-found', hash };
@@ -53,6 +56,8 @@ export const links = {
   edit: (app: string, name: string) => `#/applications/${enc(app)}/pipelines/${enc(name)}/edit`,
   newPipeline: (app: string) => `#/applications/${enc(app)}/pipelines/new`,
   executions: (app: string) => `#/applications/${enc(app)}/executions`,
+  /** The audit log, of one application or (no argument) of all. */
+  audit: (app?: string) => (app ? `#/applications/${enc(app)}/audit` : '#/audit'),
   execution: (app: string, id: string, refId?: string) =>
     `#/applications/${enc(app)}/executions/details/${enc(id)}${refId ? `?refId=${enc(refId)}` : ''}`,
 };

@@ -11,6 +11,11 @@
  *
  * Who is acting is `req.identity` (src/auth/identity.ts: a bearer token, or Gate's `X-SPINNAKER-USER` from a trusted
  * proxy — from anyone while auth is disabled); "anonymous" when nobody is known.
+ *
+ * Application permissions (src/auth/permissions.ts): READ to see configs and executions (`GET /applications` leaves
+ * out applications the caller may not READ), WRITE to save/delete pipelines and delete executions, EXECUTE to
+ * trigger, cancel, pause, resume, restart, skip a wait and judge. A refusal is a 403 naming the authorization and the
+ * application. Every change, and every change refused, is recorded in the audit log (src/auth/audit.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -23,13 +28,20 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../engine/erro
 import { withNotificationErrors } from '../../notifications/judgment-view.js';
 import type { RoleResolver } from '../../interactions/roles.js';
 import { ForbiddenError } from '../errors.js';
+import type { Config } from '../../config/index.js';
+import { RouteAccess, principal } from './access.js';
+import { actor, judgmentAudit, type AuditAction } from '../../auth/audit.js';
+import type { CheckedJudgmentRequest } from '../../engine/judge.js';
 
 export interface RouteDeps {
   store: Store;
   engine: Engine;
   /** Resolves a judge's roles (from `authz.roles`) for the judgment rules. */
   roles: RoleResolver;
+  /** Auth settings (`auth.enabled`, `auth.adminRoles`); absent → auth disabled, everything open. */
+  auth?: Pick<Config['auth'], 'enabled' | 'adminRoles'>;
 }
+
 
 /** The acting user: the request's identity (see src/auth/identity.ts), "anonymous" when nobody is known. */
 export function actingUser(req: FastifyRequest): string {
@@ -94,10 +106,35 @@ const listQuery = z.object({
   statuses: z.string().optional(),
 });
 
-export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDeps): void {
+export function pipelineRoutes(app: FastifyInstance, { store, engine, auth }: RouteDeps): void {
+  const access = new RouteAccess(store, auth);
+  /** Records a change that was made (outside the change's transaction: the engine committed it itself). */
+  const record = async (
+    req: FastifyRequest,
+    action: AuditAction,
+    e: { application: string; executionId?: string; stageId?: string },
+    detail: Record<string, unknown> = {},
+  ) => {
+    await store.repos.audit.append({ at: Date.now(), ...actor(req.identity), action, ...e, outcome: 'ok', detail });
+  };
+  /** The execution, after checking the caller holds `needed` on its application (404 first, then 403). */
+  const executionFor = async (req: FastifyRequest, id: string, needed: 'READ' | 'WRITE' | 'EXECUTE', action?: AuditAction, stageId?: string) => {
+    const e = await store.repos.executions.get(id);
+    if (!e) throw new NotFoundError(`execution ${id} not found`);
+    await access.require(req, e.application, needed, action ? { action, executionId: e.id, ...(stageId !== undefined ? { stageId } : {}) } : undefined);
+    return e;
+  };
+
   app.post('/pipelines', async (req, reply) => {
     const config = validatePipelineConfig(req.body);
     const now = Date.now();
+    await access.require(req, config.application, 'WRITE', { action: 'pipeline.save', detail: { name: config.name } });
+    // Moving a pipeline (same id) to another application needs WRITE on the one it leaves too.
+    const given = (req.body as { id?: unknown }).id;
+    const before = typeof given === 'string' && given !== '' ? await store.repos.pipelines.byId(given) : undefined;
+    if (before && before.application !== config.application) {
+      await access.require(req, before.application, 'WRITE', { action: 'pipeline.save', detail: { name: before.name, movedTo: config.application } });
+    }
     const saved = await store.transaction(async (tx) => {
       const sameName = await tx.pipelines.byName(config.application, config.name);
       const body = req.body as { id?: unknown };
@@ -112,13 +149,22 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
       config.lastModifiedBy = actingUser(req);
       await tx.applications.ensure(config.application, now);
       await tx.pipelines.upsert(config, now);
+      await tx.audit.append({
+        at: now,
+        ...actor(req.identity),
+        action: 'pipeline.save',
+        application: config.application,
+        outcome: 'ok',
+        detail: { name: config.name, pipelineConfigId: config.id, ...(before && before.application !== config.application ? { movedFrom: before.application } : {}) },
+      });
       return config;
     });
     return reply.code(200).send(saved);
   });
 
-  app.get('/applications', async () => {
-    const apps = await store.repos.applications.list();
+  app.get('/applications', async (req) => {
+    const hidden = new Set(await access.unreadable(req));
+    const apps = (await store.repos.applications.list()).filter((a) => !hidden.has(a.name));
     return apps.map((a) => ({
       name: a.name,
       createTs: String(a.createdAt),
@@ -129,18 +175,25 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
   });
 
   app.get<{ Params: { app: string } }>('/applications/:app/pipelineConfigs', async (req) => {
+    await access.require(req, req.params.app, 'READ');
     return store.repos.pipelines.listByApplication(req.params.app);
   });
 
   app.get<{ Params: { app: string; name: string } }>('/applications/:app/pipelineConfigs/:name', async (req) => {
+    await access.require(req, req.params.app, 'READ');
     const p = await store.repos.pipelines.byName(req.params.app, req.params.name);
     if (!p) throw new NotFoundError(`application ${req.params.app} has no pipeline named "${req.params.name}"`);
     return p;
   });
 
   app.delete<{ Params: { app: string; name: string } }>('/pipelines/:app/:name', async (req) => {
-    const deleted = await store.repos.pipelines.delete(req.params.app, req.params.name);
-    if (!deleted) throw new NotFoundError(`application ${req.params.app} has no pipeline named "${req.params.name}"`);
+    const { app: application, name } = req.params;
+    await access.require(req, application, 'WRITE', { action: 'pipeline.delete', detail: { name } });
+    await store.transaction(async (tx) => {
+      const deleted = await tx.pipelines.delete(application, name);
+      if (!deleted) throw new NotFoundError(`application ${application} has no pipeline named "${name}"`);
+      await tx.audit.append({ at: Date.now(), ...actor(req.identity), action: 'pipeline.delete', application, outcome: 'ok', detail: { name } });
+    });
     return { deleted: true };
   });
 
@@ -150,21 +203,23 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
     const byId = await store.repos.pipelines.byId(pipeline);
     const config = byId && byId.application === application ? byId : await store.repos.pipelines.byName(application, pipeline);
     if (!config) throw new NotFoundError(`application ${application} has no pipeline named or with id "${pipeline}"`);
+    await access.require(req, config.application, 'EXECUTE', { action: 'pipeline.trigger', detail: { name: config.name, pipelineConfigId: config.id } });
     // Gate puts the authenticated user on the trigger: a known caller wins over the body's `user` (otherwise anyone
     // could name someone else as the triggerer and defeat preventSelfApproval). Only an anonymous caller, possible
     // with auth disabled, may name one.
     const user = req.identity.method !== 'none' ? req.identity.user : (body.user ?? 'anonymous');
     const execution = await engine.trigger(config, { ...body, type: body.type ?? 'manual', user });
+    await record(req, 'pipeline.trigger', { application: config.application, executionId: execution.id }, { name: config.name, pipelineConfigId: config.id });
     return reply.code(202).send({ ref: `/pipelines/${execution.id}` });
   });
 
   app.get<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
-    const e = await store.repos.executions.get(req.params.id);
-    if (!e) throw new NotFoundError(`execution ${req.params.id} not found`);
+    const e = await executionFor(req, req.params.id, 'READ');
     return withNotificationErrors(executionJson(e), await store.repos.outbox.problemsFor(e.id));
   });
 
   app.get<{ Params: { app: string }; Querystring: Record<string, string> }>('/applications/:app/pipelines', async (req) => {
+    await access.require(req, req.params.app, 'READ');
     const q = parse(listQuery, req.query, 'query');
     let statuses: ExecutionStatus[] | undefined;
     if (q.statuses) {
@@ -184,36 +239,52 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
   app.put<{ Params: { id: string }; Querystring: { reason?: string | string[] } }>('/pipelines/:id/cancel', async (req) => {
     const given = Array.isArray(req.query.reason) ? req.query.reason.join('; ') : req.query.reason;
     const reason = typeof given === 'string' ? given.slice(0, 1000) : null;
+    const before = await executionFor(req, req.params.id, 'EXECUTE', 'execution.cancel');
     await engine.cancel(req.params.id, actingUser(req), reason);
+    await record(req, 'execution.cancel', { application: before.application, executionId: before.id }, { reason });
     const e = await store.repos.executions.get(req.params.id);
     return executionJson(e!);
   });
 
   app.put<{ Params: { id: string } }>('/pipelines/:id/pause', async (req) => {
-    return executionJson(await engine.pause(req.params.id, actingUser(req)));
+    const before = await executionFor(req, req.params.id, 'EXECUTE', 'execution.pause');
+    const e = await engine.pause(req.params.id, actingUser(req));
+    await record(req, 'execution.pause', { application: before.application, executionId: before.id });
+    return executionJson(e);
   });
 
   app.put<{ Params: { id: string } }>('/pipelines/:id/resume', async (req) => {
-    return executionJson(await engine.resume(req.params.id, actingUser(req)));
+    const before = await executionFor(req, req.params.id, 'EXECUTE', 'execution.resume');
+    const e = await engine.resume(req.params.id, actingUser(req));
+    await record(req, 'execution.resume', { application: before.application, executionId: before.id });
+    return executionJson(e);
   });
 
   app.delete<{ Params: { id: string } }>('/pipelines/:id', async (req) => {
+    const before = await executionFor(req, req.params.id, 'WRITE', 'execution.delete');
     await engine.deleteExecution(req.params.id);
+    await record(req, 'execution.delete', { application: before.application, executionId: before.id }, { name: before.name, status: before.status });
     return { deleted: true };
   });
 
   app.put<{ Params: { id: string; stageId: string } }>('/pipelines/:id/stages/:stageId/restart', async (req) => {
-    return executionJson(await engine.restartStage(req.params.id, req.params.stageId, actingUser(req)));
+    const before = await executionFor(req, req.params.id, 'EXECUTE', 'stage.restart', req.params.stageId);
+    const e = await engine.restartStage(req.params.id, req.params.stageId, actingUser(req));
+    await record(req, 'stage.restart', { application: before.application, executionId: before.id, stageId: req.params.stageId });
+    return executionJson(e);
   });
 
   app.patch<{ Params: { id: string; stageId: string } }>('/pipelines/:id/stages/:stageId', async (req) => {
     const user = actingUser(req);
     if (isSkipWait(req.body)) {
       parse(skipWaitBody, req.body, 'body');
-      return executionJson(await engine.skipRemainingWait(req.params.id, req.params.stageId, user));
+      const before = await executionFor(req, req.params.id, 'EXECUTE', 'stage.skipWait', req.params.stageId);
+      const e = await engine.skipRemainingWait(req.params.id, req.params.stageId, user);
+      await record(req, 'stage.skipWait', { application: before.application, executionId: before.id, stageId: req.params.stageId });
+      return executionJson(e);
     }
     const body = parse(judgmentBody, req.body, 'body');
-    const outcome = await engine.judge({
+    const judgment: CheckedJudgmentRequest = {
       executionId: req.params.id,
       stageId: req.params.stageId,
       judgmentStatus: body.judgmentStatus,
@@ -223,6 +294,23 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine }: RouteDep
       // The caller's roles: the token entry's plus authz.roles membership (worked out once, by the auth hook).
       roles: req.identity.roles,
       via: req.identity.via,
+      // EXECUTE on the application is checked in the judgment's transaction (one rule for every way in).
+      access: { policy: access.policy, admin: principal(req).admin },
+    };
+    // The attempt, accepted or refused, is audited in the judgment's own transaction.
+    const outcome = await engine.judge(judgment, async (tx, o) => {
+      const stage = o.execution.stages.find((s) => s.id === req.params.stageId || s.refId === req.params.stageId);
+      const { outcome: result, detail } = judgmentAudit(o);
+      await tx.audit.append({
+        at: Date.now(),
+        ...actor(req.identity),
+        action: 'judgment',
+        application: o.execution.application,
+        executionId: o.execution.id,
+        stageId: stage?.id ?? req.params.stageId,
+        outcome: result,
+        detail: { judgmentStatus: body.judgmentStatus, judgmentInput: body.judgmentInput ?? null, ...(body.reason ? { comment: body.reason } : {}), ...detail },
+      });
     });
     switch (outcome.outcome) {
       case 'accepted':

@@ -9,7 +9,9 @@
  *
  * The execution's trigger is the matched trigger's fields plus `payload` (the whole body), `parameters` (the body's
  * `parameters`, resolved against `parameterConfig`), `eventId`, and `user`: the trigger's `runAsUser` when set, else
- * "anonymous" (the body cannot claim an identity; the endpoint is unauthenticated, as in echo).
+ * "anonymous" (the body cannot claim an identity; the endpoint is unauthenticated, as in echo). A webhook trigger
+ * needs no application permission (the pipeline's owners chose to accept it by declaring the trigger); each
+ * execution started is recorded in the audit log as `pipeline.trigger` via `webhook`, as that user.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -55,6 +57,16 @@ export function webhookRoutes(app: FastifyInstance, { store, engine }: WebhookRo
           eventId,
         });
         executions.push({ ...who, ref: `/pipelines/${execution.id}` });
+        await store.repos.audit.append({
+          at: Date.now(),
+          user: execution.trigger.user,
+          via: 'webhook',
+          action: 'pipeline.trigger',
+          application: config.application,
+          executionId: execution.id,
+          outcome: 'ok',
+          detail: { name: config.name, pipelineConfigId: config.id, source, eventId },
+        });
       } catch (err) {
         if (!(err instanceof BadRequestError) && !(err instanceof ConflictError)) throw err;
         req.log.warn({ ...who, source, err: err.message }, 'webhook trigger matched but the pipeline cannot start');

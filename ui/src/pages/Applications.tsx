@@ -1,6 +1,10 @@
-/** Applications: list, search, create (PUT /applications/{app}). */
+/**
+ * Applications: list (those you may READ), search, create (PUT /applications/{app}) with optional permissions
+ * (Fiat's READ/WRITE/EXECUTE role lists; left empty, the application is open to anyone signed in).
+ */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, issuesByPath, type Application } from '../api';
+import { api, call, issuesByPath, type Application } from '../api';
+import { roleList, type Authorization, type Permissions } from '../permissions';
 import { links, navigate } from '../router';
 import FieldError from '../components/FieldError';
 import { errorText, when } from '../format';
@@ -13,6 +17,7 @@ export default function Applications() {
   const [description, setDescription] = useState('');
   const [email, setEmail] = useState('');
   const [createError, setCreateError] = useState<unknown>(null);
+  const [roles, setRoles] = useState<Record<Authorization, string>>({ READ: '', WRITE: '', EXECUTE: '' });
 
   useEffect(() => {
     api.applications().then(setApps, (e) => setError(errorText(e)));
@@ -22,7 +27,13 @@ export default function Applications() {
     e.preventDefault();
     setCreateError(null);
     try {
-      await api.saveApplication(name.trim(), { ...(description ? { description } : {}), ...(email ? { email } : {}) });
+      const permissions: Permissions = {};
+      for (const a of ['READ', 'WRITE', 'EXECUTE'] as const) if (roleList(roles[a]).length > 0) permissions[a] = roleList(roles[a]);
+      await call<Application>('PUT', `/applications/${encodeURIComponent(name.trim())}`, {
+        ...(description ? { description } : {}),
+        ...(email ? { email } : {}),
+        ...(Object.keys(permissions).length > 0 ? { permissions } : {}),
+      });
       navigate(links.pipelines(name.trim()));
     } catch (err) {
       setCreateError(err);
@@ -79,6 +90,16 @@ export default function Applications() {
           <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
           <FieldError messages={issues.get('email') ?? issues.get('body.email')} />
         </label>
+        <fieldset>
+          <legend>Permissions (roles, comma-separated; empty: anyone signed in)</legend>
+          {(['READ', 'WRITE', 'EXECUTE'] as const).map((a) => (
+            <label key={a}>
+              {a} roles
+              <input value={roles[a]} onChange={(e) => setRoles({ ...roles, [a]: e.target.value })} placeholder={a === 'EXECUTE' ? 'empty: the READ roles' : a === 'WRITE' ? 'empty (with READ set): admins only' : ''} />
+              <FieldError messages={issues.get(`permissions.${a}`) ?? issues.get('permissions')} />
+            </label>
+          ))}
+        </fieldset>
         {createError !== null && issues.size === 0 && <p className="error" role="alert">{errorText(createError)}</p>}
         <button type="submit" className="primary">Create application</button>
       </form>

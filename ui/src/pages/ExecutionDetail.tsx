@@ -12,12 +12,15 @@ import JudgmentPanel from '../components/JudgmentPanel';
 import { usePoll } from '../usePoll';
 import { elapsed, errorText, when } from '../format';
 import { isAwaitingJudgment, isComplete } from '../status';
+import { useAuthorizations } from '../permissions';
 
 export default function ExecutionDetail({ app, id, refId }: { app: string; id: string; refId: string | null }) {
   const { value: e, error, setValue, refresh } = usePoll<Execution>(() => api.execution(id), 1000, (v) => isComplete(v.status), [id]);
   // Without a refId the view follows the running stage, but stays on a judgment once one was shown awaiting, so
   // the decision stays in view when the next stage starts.
   const autoPick = useRef<string | null>(null);
+  // Cancel, Approve and Reject need EXECUTE on the application.
+  const access = useAuthorizations(app);
   if (error && !e) return <section><h1>Execution {id}</h1><p className="error" role="alert">{error}</p></section>;
   if (!e) return <section><p>Loading…</p></section>;
   const chosen =
@@ -44,7 +47,7 @@ export default function ExecutionDetail({ app, id, refId }: { app: string; id: s
           {e.name} <StatusBadge status={e.status} awaiting={e.status === 'RUNNING' && e.stages.some(isAwaitingJudgment)} />
         </h1>
         <div className="buttons">
-          {!isComplete(e.status) && <button type="button" className="danger" onClick={() => void cancel()}>Cancel execution</button>}
+          {!isComplete(e.status) && access.can('EXECUTE') && <button type="button" className="danger" onClick={() => void cancel()}>Cancel execution</button>}
           <a className="button" href={links.executions(app)}>All executions</a>
         </div>
       </div>
@@ -77,15 +80,19 @@ export default function ExecutionDetail({ app, id, refId }: { app: string; id: s
             <dt>Duration</dt><dd>{elapsed(chosen.startTime, chosen.endTime)}</dd>
           </dl>
           {chosen.type === 'manualJudgment' && (
-            <JudgmentPanel
-              key={chosen.id}
-              execution={e}
-              stage={chosen}
-              onJudged={(next) => {
-                setValue(next);
-                refresh();
-              }}
-            />
+            // Without EXECUTE the panel still shows the decision; its Approve/Reject controls are disabled.
+            <fieldset style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }} disabled={!access.can('EXECUTE')}>
+              {!access.can('EXECUTE') && isAwaitingJudgment(chosen) && <p className="muted">{access.why('EXECUTE')}</p>}
+              <JudgmentPanel
+                key={chosen.id}
+                execution={e}
+                stage={chosen}
+                onJudged={(next) => {
+                  setValue(next);
+                  refresh();
+                }}
+              />
+            </fieldset>
           )}
           <details>
             <summary>Context</summary>

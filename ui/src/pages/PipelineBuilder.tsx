@@ -13,6 +13,7 @@ import ParametersEditor from '../components/ParametersEditor';
 import JsonTab from '../components/JsonTab';
 import { STAGE_TYPES, newStage, typeLabel } from '../components/stages/defaults';
 import { errorText } from '../format';
+import { useAuthorizations } from '../permissions';
 
 /** "Saved at …" carried over the remount when a first save moves the page to the pipeline's edit URL. */
 let savedNote: string | null = null;
@@ -30,6 +31,8 @@ export default function PipelineBuilder({ app, name }: { app: string; name: stri
     return note;
   });
   const [busy, setBusy] = useState(false);
+  // Saving needs WRITE on the application; without it the builder is read-only in effect (no Save).
+  const access = useAuthorizations(app);
 
   useEffect(() => {
     if (name === null) return;
@@ -96,7 +99,11 @@ export default function PipelineBuilder({ app, name }: { app: string; name: stri
       <div className="page-head">
         <h1>{name === null ? 'New pipeline' : `Pipeline: ${name}`}</h1>
         <div className="buttons">
-          <button type="button" className="primary" onClick={() => void save()} disabled={busy}>Save changes</button>
+          {access.can('WRITE') ? (
+            <button type="button" className="primary" onClick={() => void save()} disabled={busy}>Save changes</button>
+          ) : (
+            <span className="muted">{access.why('WRITE')}</span>
+          )}
           <a className="button" href={links.pipelines(app)}>Back to pipelines</a>
           {saved && <span className="saved" role="status">✔ {saved}</span>}
         </div>

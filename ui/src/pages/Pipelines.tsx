@@ -6,12 +6,15 @@ import StatusBadge from '../components/StatusBadge';
 import TriggerForm from '../components/TriggerForm';
 import { errorText, when } from '../format';
 import { isAwaitingJudgment } from '../status';
+import { useAuthorizations } from '../permissions';
 
 export default function Pipelines({ app }: { app: string }) {
   const [pipelines, setPipelines] = useState<PipelineConfig[] | null>(null);
   const [executions, setExecutions] = useState<Execution[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [triggering, setTriggering] = useState<string | null>(null);
+  // Trigger needs EXECUTE, new/delete need WRITE on the application (hidden when not held).
+  const access = useAuthorizations(app);
 
   async function load() {
     try {
@@ -44,7 +47,7 @@ export default function Pipelines({ app }: { app: string }) {
     <section>
       <h1>{app}: pipelines</h1>
       <div className="toolbar">
-        <a className="button primary" href={links.newPipeline(app)}>Configure a new pipeline</a>
+        {access.can('WRITE') && <a className="button primary" href={links.newPipeline(app)}>Configure a new pipeline</a>}
         <a className="button" href={links.executions(app)}>Executions</a>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
@@ -70,9 +73,9 @@ export default function Pipelines({ app }: { app: string }) {
                     )}
                   </td>
                   <td className="buttons">
-                    <button type="button" className="primary" onClick={() => setTriggering(p.name)}>Start manual execution</button>
-                    <a className="button" href={links.edit(app, p.name)}>Edit</a>
-                    <button type="button" className="danger" onClick={() => void remove(p)}>Delete</button>
+                    {access.can('EXECUTE') && <button type="button" className="primary" onClick={() => setTriggering(p.name)}>Start manual execution</button>}
+                    <a className="button" href={links.edit(app, p.name)}>{access.can('WRITE') ? 'Edit' : 'View'}</a>
+                    {access.can('WRITE') && <button type="button" className="danger" onClick={() => void remove(p)}>Delete</button>}
                   </td>
                 </tr>
               );
