@@ -32,6 +32,8 @@ import type { NetworkGuard } from './stages/webhook/guard.js';
 
 /** Queue messages handled at once (slow tasks included). */
 const MAX_IN_FLIGHT = 16;
+/** Longest a stage type's `execute` (I/O outside transactions) may run before it is aborted, ms. */
+const EXECUTE_BACKSTOP_MS = 5 * 60_000;
 
 export interface EngineOptions {
   store: Store;
@@ -339,7 +341,10 @@ export class Engine {
     const stage = execution ? findStage(execution, msg.stageId ?? '') : undefined;
     const type = stage ? STAGE_TYPES.get(stage.type) : undefined;
     if (!execution || !stage || !type?.execute || stage.status !== 'RUNNING' || execution.status !== 'RUNNING') return undefined;
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(Math.max(1_000, this.leaseMs - 5_000))]);
+    // The lease is renewed while this runs, so the only bound here is a backstop against a hung call: stage types
+    // bound their own work well inside it (a webhook request at most 45 s). Tying it to the lease cut slow webhooks
+    // off and re-sent them whenever database.leaseMs was set low for fast take-over.
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(EXECUTE_BACKSTOP_MS)]);
     const launcher: ExecutionLauncher = {
       pipelineConfig: (id) => this.opts.store.repos.pipelines.byId(id),
       execution: (id) => this.opts.store.repos.executions.get(id),
