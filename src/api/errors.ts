@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BadRequestError, ConflictError, NotFoundError } from '../engine/errors.js';
+import { isDatabaseUnavailable } from '../store/index.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -61,6 +62,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send(errorBody(400, issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500 && isDatabaseUnavailable(err)) {
+      // Not a bug: the database is down or restarting (GET /health says so too). Clients and Slack may retry.
+      req.log.warn({ err: (err as Error).message }, 'request failed: database unavailable');
+      return reply.code(503).header('retry-after', '5').send(errorBody(503, 'the database is unavailable; try again shortly (GET /health shows when it is back)'));
+    }
     if (status === 500) {
       req.log.error({ err }, 'request failed');
       return reply.code(500).send(errorBody(500, 'internal error; see the service log'));

@@ -26,6 +26,26 @@ async function loadPg(): Promise<typeof pgModule> {
 
 export class StoreError extends Error {}
 
+/** Node socket errors that mean the database server could not be reached or went away. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when `err` says the database is unavailable (down, restarting, unreachable, or the pool could not get a
+ * connection in time), as opposed to a bug or a bad statement: the API answers those with 503 and `Retry-After`,
+ * so clients retry instead of reporting an internal error. PostgreSQL classes 08 (connection exception) and 57P
+ * (operator intervention: admin shutdown, crash shutdown, cannot connect now); SQLite `SQLITE_BUSY` (locked).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNREACHABLE_CODES.has(code) || code.startsWith('08') || code.startsWith('57P') || code === 'SQLITE_BUSY') return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (/timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection is closed/i.test(message)) return true;
+    if (Array.isArray((e as { errors?: unknown }).errors)) return ((e as { errors: unknown[] }).errors).some((x) => isDatabaseUnavailable(x));
+  }
+  return false;
+}
+
 /** Which loop has new work: the engine's queue, the notification outbox, or recorded Slack interactions. */
 export type WorkKind = 'queue' | 'outbox' | 'interactions';
 const WORK_KINDS: readonly WorkKind[] = ['queue', 'outbox', 'interactions'];

@@ -126,6 +126,11 @@ pgDescribe('PostgreSQL restarted under two running replicas', () => {
         expect((await health(r)).status).toBe(503);
         expect(r.alive, `replica died during the outage: ${JSON.stringify(r.exited)}\n${r.output()}`).toBe(true);
       }
+      // The API says the database is unavailable (503, retry later), not "internal error" (500).
+      const during = await fetch(`${a.base}/applications`, { signal: AbortSignal.timeout(20_000) });
+      expect(during.status, await during.clone().text()).toBe(503);
+      expect(during.headers.get('retry-after')).toBe('5');
+      expect(((await during.json()) as { message: string }).message).toMatch(/database is unavailable/);
     } finally {
       await server.start();
     }
