@@ -77,6 +77,9 @@ export async function createService(
           scopes: config.authz.slackUserGroups ? [...SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE] : SLACK_BOT_SCOPES,
         })
       : null;
+  if (sandbox && store.dialect === 'postgres') {
+    logger.warn('the Slack sandbox keeps its messages in this process: with several replicas on this PostgreSQL database each would show only its own; use real Slack for a replicated setup');
+  }
   let selfUrl = '';
   const slack = sandbox
     ? new SlackApi({

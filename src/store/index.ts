@@ -192,8 +192,17 @@ export class Store {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
+      const message = (error as Error).message ?? String(error);
+      // Kysely's words for a database migrated by a newer build: name that, since it is what a rolling upgrade or
+      // a rollback runs into (there are no down-migrations).
+      const unknown = /previously executed migration (\S+) is missing/.exec(message);
+      if (unknown) {
+        throw new StoreError(
+          `this database was migrated by a newer SlackOps (migration ${unknown[1]} is unknown to this version); run the newer version, or restore a backup taken before the upgrade`,
+        );
+      }
       const failed = results?.find((r) => r.status === 'Error');
-      throw new StoreError(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+      throw new StoreError(`database migration ${failed ? `${failed.migrationName} ` : ''}failed: ${message}`);
     }
   }
 
