@@ -9,6 +9,7 @@ import Executions from './pages/Executions';
 import ExecutionDetail from './pages/ExecutionDetail';
 import SlackSandbox from './pages/SlackSandbox';
 import Settings from './pages/Settings';
+import Environments from './pages/Environments';
 
 function Nav({ app }: { app: string | null }) {
   const [user, setUser] = useState(currentUser());
@@ -19,6 +20,7 @@ function Nav({ app }: { app: string | null }) {
         <a href={links.applications()}>Applications</a>
         {app && <a href={links.pipelines(app)}>Pipelines</a>}
         {app && <a href={links.executions(app)}>Executions</a>}
+        {app && <a href={links.environments(app)}>Environments</a>}
         <a href="#/slack-sandbox">Slack sandbox</a>
         <a href="#/settings">Settings</a>
       </nav>
@@ -57,6 +59,9 @@ export default function App() {
       break;
     case 'execution':
       page = <ExecutionDetail key={route.id} app={route.app} id={route.id} refId={route.refId} />;
+      break;
+    case 'environments':
+      page = <Environments key={route.app} app={route.app} />;
       break;
     case 'slack-sandbox':
       page = <SlackSandbox />;

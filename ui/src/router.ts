@@ -1,7 +1,8 @@
 /**
  * A small hash router with Spinnaker Deck's URL shapes: `#/applications`, `#/applications/{app}/pipelines`,
  * `#/applications/{app}/pipelines/{name}/edit`, `#/applications/{app}/executions`,
- * `#/applications/{app}/executions/details/{id}?refId={refId}` (the link Slack messages carry), `#/slack-sandbox`,
+ * `#/applications/{app}/executions/details/{id}?refId={refId}` (the link Slack messages carry),
+ * `#/applications/{app}/environments` (managed delivery), `#/slack-sandbox`,
  * `#/settings`. Path segments are percent-decoded.
  */
 import { useEffect, useState } from 'react';
@@ -12,6 +13,7 @@ export type Route =
   | { page: 'builder'; app: string; name: string | null }
   | { page: 'executions'; app: string }
   | { page: 'execution'; app: string; id: string; refId: string | null }
+  | { page: 'environments'; app: string }
   | { page: 'slack-sandbox' }
   | { page: 'settings' }
   | { page: 'not-found'; hash: string };
@@ -40,6 +42,7 @@ export function parseHash(hash: string): Route {
     if (seg[2] === 'pipelines' && seg[3] === 'new') return { page: 'builder', app, name: null };
     if (seg[2] === 'executions' && seg.length === 3) return { page: 'executions', app };
     if (seg[2] === 'executions' && seg[3] === 'details' && seg[4]) return { page: 'execution', app, id: seg[4], refId: params.get('refId') };
+    if (seg[2] === 'environments' && seg.length === 3) return { page: 'environments', app };
   }
   return { page: 'not-found', hash };
 }
@@ -53,6 +56,7 @@ export const links = {
   edit: (app: string, name: string) => `#/applications/${enc(app)}/pipelines/${enc(name)}/edit`,
   newPipeline: (app: string) => `#/applications/${enc(app)}/pipelines/new`,
   executions: (app: string) => `#/applications/${enc(app)}/executions`,
+  environments: (app: string) => `#/applications/${enc(app)}/environments`,
   execution: (app: string, id: string, refId?: string) =>
     `#/applications/${enc(app)}/executions/details/${enc(id)}${refId ? `?refId=${enc(refId)}` : ''}`,
 };
