@@ -353,8 +353,8 @@ export class ManagedDelivery {
 
   /**
    * Queues a re-render of the judgement messages of every version still PENDING judgement in `environment` (of
-   * `reference`, or of every artifact when undefined), after a pin, unpin or veto there changed what they say (the
-   * pinned-version warning, the marked-as-bad warning). Each update renders from the state at delivery time; the
+   * `reference`, or of every artifact when undefined), after a pin, unpin, veto or finished deploy there changed
+   * what they say (the pinned-version warning, the marked-as-bad warning, the current version and how far ahead). Each update renders from the state at delivery time; the
    * occurrence suffix is unique so a second change after a delivered update is not deduplicated away (the managed
    * clock may stand still in tests).
    * @returns true when it queued something.
@@ -630,7 +630,10 @@ export class ManagedDelivery {
       await tx.managed.environments.setDeployment({ ...key, status: 'CURRENT', executionId: d.executionId, detail: null }, now);
       this.log.info({ ...key, executionId: d.executionId }, 'version deployed: now CURRENT');
       const sent = await this.queueNotices(tx, config, d.environment, { event: 'deployment_succeeded', reference: d.reference, version: d.version, user: null, detail: null, executionId: d.executionId }, d.executionId ?? '');
-      return sent ? 'notified' : true;
+      // A judgement message still waiting in this environment says which version is current and how far ahead it is.
+      const env = config.environments.find((e) => e.name === d.environment);
+      const rerendered = env ? await this.queueRerenders(tx, env, d.application, d.reference, 'deployed') : false;
+      return sent || rerendered ? 'notified' : true;
     }
     const detail = execution ? `deploy execution ended ${execution.status}` : 'deploy execution no longer exists';
     await tx.managed.environments.setDeployment({ ...key, status: 'FAILED', executionId: d.executionId, detail }, now);

@@ -1,7 +1,8 @@
 /**
  * The judgement message tells the truth while it waits: a pin placed (or removed) after the message was posted, or
  * the version marked as bad, re-renders the posted message in place (chat.update, no new post) — it reads as a
- * message posted after the change would; the buttons stay until someone decides.
+ * message posted after the change would (so does a deploy finishing there: the current version it names); the
+ * buttons stay until someone decides.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.js';
@@ -29,17 +30,22 @@ describe('judgement message re-rendered on pin, unpin and veto', () => {
     await clickJudgement(h, '1.0.0', 'managed:approve');
     await waitState(h, 'prod', '1.0.0', 'CURRENT');
 
+    await register(h, '0.9.0'); // older than test's current one: stays out of test
     await register(h, '1.1.0');
     await waitState(h, 'prod', '1.1.0', 'PENDING');
     await waitFor('the 1.1.0 judgement message', () => messageFor(h, '1.1.0'));
     expect(blocksOf('1.1.0')).not.toContain('is pinned to');
+    expect(blocksOf('1.1.0')).toContain('1 version (current: 1.0.0)');
     const before = messageFor(h, '1.1.0')!.updates;
 
-    const pin = await h.api('POST', '/managed/application/checkout/pin', { targetEnvironment: 'prod', reference: 'api', version: '1.0.0', comment: 'freeze' }, ALICE);
+    const pin = await h.api('POST', '/managed/application/checkout/pin', { targetEnvironment: 'prod', reference: 'api', version: '0.9.0', comment: 'freeze' }, ALICE);
     expect(pin.status, JSON.stringify(pin.body)).toBe(204);
-    await waitFor('the pinned warning in the posted message', () => blocksOf('1.1.0').includes('prod is pinned to 1.0.0 by alice@example.com (freeze)'), 15_000);
+    await waitFor('the pinned warning in the posted message', () => blocksOf('1.1.0').includes('prod is pinned to 0.9.0 by alice@example.com (freeze)'), 15_000);
     expect(messageFor(h, '1.1.0')!.updates).toBeGreaterThan(before);
     expect(blocksOf('1.1.0')).toContain('managed:approve'); // still awaiting: the buttons stay
+    // The pinned version deploys; the message then says it is the current one.
+    await waitState(h, 'prod', '0.9.0', 'CURRENT');
+    await waitFor('the new current version in the message', () => blocksOf('1.1.0').includes('2 versions (current: 0.9.0)'), 15_000);
 
     expect((await h.api('DELETE', '/managed/application/checkout/pin/prod?reference=api', undefined, ALICE)).status).toBe(204);
     await waitFor('the pinned warning gone', () => !blocksOf('1.1.0').includes('is pinned to'), 15_000);
