@@ -16,7 +16,7 @@ export default defineConfig({
   // `npx vite --config ui/vite.config.ts`: hot reload on :5173, API calls forwarded to a local service.
   server: {
     proxy: Object.fromEntries(
-      ['/applications', '/pipelines', '/slack', '/settings', '/sandbox', '/notifications', '/health'].map((p) => [p, `http://127.0.0.1:${process.env.SLACKOPS_PORT ?? '8084'}`]),
+      ['/applications', '/pipelines', '/slack', '/settings', '/sandbox', '/notifications', '/health', '/managed', '/auth', '/audit'].map((p) => [p, `http://127.0.0.1:${process.env.SLACKOPS_PORT ?? '8084'}`]),
     ),
   },
   build: {

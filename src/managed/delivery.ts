@@ -21,6 +21,7 @@
  * when that execution SUCCEEDS, and a failed deploy leaves the previous version CURRENT (the failed one is not
  * tried again).
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Repositories, Store } from '../store/index.js';
 import type { Engine } from '../engine/engine.js';
@@ -351,6 +352,29 @@ export class ManagedDelivery {
   }
 
   /**
+   * Queues a re-render of the judgement messages of every version still PENDING judgement in `environment` (of
+   * `reference`, or of every artifact when undefined), after a pin, unpin, veto or finished deploy there changed
+   * what they say (the pinned-version warning, the marked-as-bad warning, the current version and how far ahead). Each update renders from the state at delivery time; the
+   * occurrence suffix is unique so a second change after a delivered update is not deduplicated away (the managed
+   * clock may stand still in tests).
+   * @returns true when it queued something.
+   */
+  private async queueRerenders(tx: Repositories, env: DeliveryEnvironment, application: string, reference: string | undefined, why: string): Promise<boolean> {
+    if (!this.opts.slackEnabled || env.notifications.length === 0) return false;
+    const pending = (await tx.managed.environments.states(application, env.name)).filter(
+      (s) => s.type === MANUAL_JUDGEMENT && s.status === 'PENDING' && (reference === undefined || s.artifactReference === reference),
+    );
+    const occurrence = `:${why}:${randomUUID()}`;
+    for (const s of pending) {
+      for (const n of env.notifications) {
+        const payload: ManagedSlackPayload = { application, environment: env.name, reference: s.artifactReference, version: s.artifactVersion, address: n.address };
+        await tx.outbox.add({ kind: MANAGED_SLACK_UPDATE, dedupeKey: managedSlackKey(MANAGED_SLACK_UPDATE, payload) + occurrence, payload: { ...payload } }, Date.now());
+      }
+    }
+    return pending.length > 0;
+  }
+
+  /**
    * Queues the compact notification of `event` to every Slack notification (of `environment`, or of every
    * environment when null) whose frequency includes it; one per address. `occurrence` tells repeated events apart.
    */
@@ -408,6 +432,8 @@ export class ManagedDelivery {
       await tx.managed.marks.pin({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
       await tx.managed.evaluations.request(req.application, now);
       notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'pinned', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, String(now));
+      // A judgement message posted before the pin now shows the pinned-version warning.
+      notified = (await this.queueRerenders(tx, t.env, req.application, t.reference, 'pin')) || notified;
     });
     if (notified) this.opts.onOutbox?.();
     this.log.info({ application: req.application, environment: req.environment, version: req.version, user: req.user }, 'environment pinned');
@@ -427,6 +453,7 @@ export class ManagedDelivery {
       if (n > 0) {
         await tx.managed.evaluations.request(req.application, now);
         notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'unpinned', reference: req.reference ?? null, version: null, user: req.user, detail: null, executionId: null }, String(now));
+        notified = (await this.queueRerenders(tx, t.env, req.application, req.reference, 'unpin')) || notified;
       }
       return n > 0;
     });
@@ -452,6 +479,7 @@ export class ManagedDelivery {
       if (ok) {
         await tx.managed.evaluations.request(req.application, now);
         notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'marked_as_bad', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, 'veto');
+        notified = (await this.queueRerenders(tx, t.env, req.application, t.reference, 'veto')) || notified;
       }
       return ok;
     });
@@ -602,7 +630,10 @@ export class ManagedDelivery {
       await tx.managed.environments.setDeployment({ ...key, status: 'CURRENT', executionId: d.executionId, detail: null }, now);
       this.log.info({ ...key, executionId: d.executionId }, 'version deployed: now CURRENT');
       const sent = await this.queueNotices(tx, config, d.environment, { event: 'deployment_succeeded', reference: d.reference, version: d.version, user: null, detail: null, executionId: d.executionId }, d.executionId ?? '');
-      return sent ? 'notified' : true;
+      // A judgement message still waiting in this environment says which version is current and how far ahead it is.
+      const env = config.environments.find((e) => e.name === d.environment);
+      const rerendered = env ? await this.queueRerenders(tx, env, d.application, d.reference, 'deployed') : false;
+      return sent || rerendered ? 'notified' : true;
     }
     const detail = execution ? `deploy execution ended ${execution.status}` : 'deploy execution no longer exists';
     await tx.managed.environments.setDeployment({ ...key, status: 'FAILED', executionId: d.executionId, detail }, now);

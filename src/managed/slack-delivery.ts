@@ -1,6 +1,7 @@
 /**
  * Outbox delivery handlers for managed delivery's judgement message: post it (with buttons) when a manual-judgement
- * becomes PENDING, replace it with the outcome when judged (Slack, API) or timed out. Both render from the stored
+ * becomes PENDING, replace it with the outcome when judged (Slack, API) or timed out, and re-render it while pending
+ * when a pin, unpin or veto in its environment changes what it says. Both render from the stored
  * state at delivery time, like the pipeline judgment's handlers, so a late or repeated delivery tells the truth; a
  * posted message's ref is recorded before the item is marked delivered, so a retried post posts nothing twice.
  */
@@ -49,6 +50,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
     const ci = current === null ? -1 : versions.findIndex((x) => x.version === current);
     const vi = versions.findIndex((x) => x.version === p.version);
     const pin = (await repos.marks.pins(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference);
+    const veto = (await repos.marks.vetoes(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference && x.version === p.version);
     const g = v?.gitMetadata ?? null;
     const repo = g?.repo === undefined ? undefined : typeof g.repo === 'string' ? g.repo : g.repo.name;
     return {
@@ -76,6 +78,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
       judgedBySlackUserId: state.judgedBySlackUserId,
       comment: state.comment,
       pinned: pin ? { version: pin.version, by: pin.by, comment: pin.comment } : null,
+      vetoed: veto ? { by: veto.by, comment: veto.comment } : null,
       timeout: env.constraints.flatMap((c) => (c.type === 'manual-judgement' && c.timeout ? [c.timeout] : []))[0] ?? null,
     };
   }
@@ -102,14 +105,23 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
       if (posting?.status === 'pending') return { result: 'retry', afterMs: 500, error: 'waiting for the judgement message to be posted', quiet: true };
       return { result: 'delivered' }; // never posted: nothing to update
     }
-    const v = await view(p);
-    if (!v) return { result: 'failed', error: 'the delivery config, version or judgement no longer exists' };
-    try {
-      await slack.updateMessage(ref, managedJudgementMessage(v));
-      return { result: 'delivered' };
-    } catch (err) {
-      return fromError(err, item.attempts);
+    // Several updates of one message may be delivered at once (a pin re-render and a decision, say), and the one
+    // rendered first may reach Slack last. So after each chat.update the state is read again and, when the message
+    // would now read differently, sent again: the last update to land reflects the state after it was sent.
+    let body = null as ReturnType<typeof managedJudgementMessage> | null;
+    for (let round = 0; round < 5; round++) {
+      const v = await view(p);
+      if (!v) return body ? { result: 'delivered' } : { result: 'failed', error: 'the delivery config, version or judgement no longer exists' };
+      const next = managedJudgementMessage(v);
+      if (body && JSON.stringify(next) === JSON.stringify(body)) break;
+      body = next;
+      try {
+        await slack.updateMessage(ref, body);
+      } catch (err) {
+        return fromError(err, item.attempts);
+      }
     }
+    return { result: 'delivered' };
   };
 
   const base = opts.publicUrl.replace(/\/$/, '');

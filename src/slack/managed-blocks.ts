@@ -39,6 +39,8 @@ export interface ManagedJudgementView {
   timeout: string | null;
   /** The environment's pin, when one holds it on another version (the approval will not deploy until unpinned). */
   pinned?: { version: string; by: string; comment: string | null } | null;
+  /** This version was marked as bad (vetoed) in the environment: it will not deploy there. */
+  vetoed?: { by: string; comment: string | null } | null;
 }
 
 const TEXT_MAX = 2900;
@@ -80,6 +82,9 @@ export function managedJudgementMessage(v: ManagedJudgementView): SlackMessageBo
   else lines.push(`*Current:* nothing deployed to ${esc(v.environment, 100)} yet`);
   if (v.pinned && v.pinned.version !== v.version) {
     lines.push(`:warning: ${esc(v.environment, 100)} is pinned to ${esc(v.pinned.version, 200)} by ${esc(v.pinned.by, 200)}${v.pinned.comment ? ` (${esc(v.pinned.comment, 300)})` : ''}: this version will not deploy until it is unpinned`);
+  }
+  if (v.vetoed) {
+    lines.push(`:no_entry_sign: marked as bad in ${esc(v.environment, 100)} by ${esc(v.vetoed.by, 200)}${v.vetoed.comment ? ` (${esc(v.vetoed.comment, 300)})` : ''}: this version will not deploy there`);
   }
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`Manual judgement: ${v.environment}`, 150) } },

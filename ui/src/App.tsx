@@ -18,6 +18,7 @@ import ExecutionDetail from './pages/ExecutionDetail';
 import SlackSandbox from './pages/SlackSandbox';
 import Settings from './pages/Settings';
 import Audit from './pages/Audit';
+import Environments from './pages/Environments';
 
 function ActingAs() {
   const [user, setUser] = useState(currentUser());
@@ -85,6 +86,7 @@ function Nav({ app, state }: { app: string | null; state: IdentityState }) {
         <a href={links.applications()}>Applications</a>
         {app && <a href={links.pipelines(app)}>Pipelines</a>}
         {app && <a href={links.executions(app)}>Executions</a>}
+        {app && <a href={links.environments(app)}>Environments</a>}
         <a href={links.audit(app ?? undefined)}>Audit</a>
         <a href="#/slack-sandbox">Slack sandbox</a>
         <a href="#/settings">Settings</a>
@@ -139,6 +141,9 @@ export default function App() {
         break;
       case 'execution':
         page = <ExecutionDetail key={route.id} app={route.app} id={route.id} refId={route.refId} />;
+        break;
+      case 'environments':
+        page = <Environments key={route.app} app={route.app} />;
         break;
       case 'audit':
         page = <Audit key={route.app ?? ''} {...(route.app !== null ? { app: route.app } : {})} />;

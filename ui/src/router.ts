@@ -1,8 +1,9 @@
 /**
  * A small hash router with Spinnaker Deck's URL shapes: `#/applications`, `#/applications/{app}/pipelines`,
  * `#/applications/{app}/pipelines/{name}/edit`, `#/applications/{app}/executions`,
- * `#/applications/{app}/executions/details/{id}?refId={refId}` (the link Slack messages carry), `#/slack-sandbox`,
- * `#/settings`, `#/audit` and `#/applications/{app}/audit`. Path segments are percent-decoded.
+ * `#/applications/{app}/executions/details/{id}?refId={refId}` (the link Slack messages carry),
+ * `#/applications/{app}/environments` (managed delivery), `#/slack-sandbox`, `#/settings`, `#/audit` and
+ * `#/applications/{app}/audit`. Path segments are percent-decoded.
  */
 import { useEffect, useState } from 'react';
 
@@ -12,6 +13,7 @@ export type Route =
   | { page: 'builder'; app: string; name: string | null }
   | { page: 'executions'; app: string }
   | { page: 'execution'; app: string; id: string; refId: string | null }
+  | { page: 'environments'; app: string }
   | { page: 'slack-sandbox' }
   | { page: 'settings' }
   | { page: 'audit'; app: string | null }
@@ -43,6 +45,7 @@ export function parseHash(hash: string): Route {
     if (seg[2] === 'executions' && seg.length === 3) return { page: 'executions', app };
     if (seg[2] === 'audit' && seg.length === 3) return { page: 'audit', app };
     if (seg[2] === 'executions' && seg[3] === 'details' && seg[4]) return { page: 'execution', app, id: seg[4], refId: params.get('refId') };
+    if (seg[2] === 'environments' && seg.length === 3) return { page: 'environments', app };
   }
   return { page: 'not-found', hash };
 }
@@ -58,6 +61,8 @@ export const links = {
   executions: (app: string) => `#/applications/${enc(app)}/executions`,
   /** The audit log, of one application or (no argument) of all. */
   audit: (app?: string) => (app ? `#/applications/${enc(app)}/audit` : '#/audit'),
+  /** Managed delivery's environments view of an application. */
+  environments: (app: string) => `#/applications/${enc(app)}/environments`,
   execution: (app: string, id: string, refId?: string) =>
     `#/applications/${enc(app)}/executions/details/${enc(id)}${refId ? `?refId=${enc(refId)}` : ''}`,
 };
