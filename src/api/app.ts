@@ -160,6 +160,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }),
   });
   sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
-  if (deps.managed) managedRoutes(app, { managed: deps.managed });
+  if (deps.managed) managedRoutes(app, { managed: deps.managed, store: deps.store, auth });
   return app;
 }

@@ -19,6 +19,7 @@
 import type { Repositories } from '../store/index.js';
 import type { Identity } from './identity.js';
 import type { JudgeOutcome } from '../engine/judge.js';
+import type { ConstraintJudgeOutcome } from '../managed/delivery.js';
 
 /** What was done. */
 export type AuditAction =
@@ -32,7 +33,14 @@ export type AuditAction =
   | 'execution.delete'
   | 'stage.restart'
   | 'stage.skipWait'
-  | 'judgment';
+  | 'judgment'
+  // Managed delivery (src/api/routes/managed.ts, Slack judgement clicks):
+  | 'managed.config.submit'
+  | 'managed.version.register'
+  | 'managed.judgement'
+  | 'managed.pin'
+  | 'managed.unpin'
+  | 'managed.veto';
 
 /** How it ended: done, refused by the rules or state, or denied by the application's permissions. */
 export type AuditOutcome = 'ok' | 'refused' | 'denied';
@@ -75,6 +83,23 @@ export function judgmentAudit(o: JudgeOutcome): { outcome: AuditOutcome; detail:
       return { outcome: 'refused', detail: { result: 'already_judged', reason: `already judged: ${o.decision.judgmentStatus} by ${o.decision.user}` } };
     case 'not_awaiting':
       return { outcome: 'refused', detail: { result: 'not_awaiting', reason: o.timedOut ? 'the judgment timed out' : `stage is ${o.stageStatus}` } };
+    case 'refused':
+      return { outcome: o.reason === 'no_permission' ? 'denied' : 'refused', detail: { result: o.reason, reason: o.message } };
+  }
+}
+
+/**
+ * The audit outcome and detail of a constraint judgement attempt: `ok` when accepted, `denied` when the
+ * application's permissions refused it, `refused` otherwise (the constraint's roles, already judged, not awaiting).
+ */
+export function managedJudgementAudit(o: ConstraintJudgeOutcome): { outcome: AuditOutcome; detail: Record<string, unknown> } {
+  switch (o.outcome) {
+    case 'accepted':
+      return { outcome: 'ok', detail: { result: 'accepted' } };
+    case 'already_judged':
+      return { outcome: 'refused', detail: { result: 'already_judged', reason: `already judged: ${o.state.status}${o.state.judgedBy ? ` by ${o.state.judgedBy}` : ''}` } };
+    case 'not_awaiting':
+      return { outcome: 'refused', detail: { result: 'not_awaiting', reason: o.message } };
     case 'refused':
       return { outcome: o.reason === 'no_permission' ? 'denied' : 'refused', detail: { result: o.reason, reason: o.message } };
   }

@@ -2,7 +2,8 @@
  * `slackops delivery apply -f spinnaker.yml [--url URL] [--token TOKEN]`: submits a delivery config to a running
  * service (`POST /managed/delivery-configs`, YAML sent as `application/x-yaml`, a `.json` file as JSON), like
  * Spinnaker's `spin` would. The token comes from `--token` or `$SLACKOPS_TOKEN` and is sent as a Bearer token; it is
- * never printed. Exit codes: 0 applied, 1 the service could not be reached or failed, 2 bad options or a config
+ * never printed. With `auth.enabled` the token's roles need WRITE on the config's application (403 otherwise, exit
+ * 1). It sends `X-SLACKOPS-CLIENT: cli`, so the audit log records the submit `via: cli`. Exit codes: 0 applied, 1 the service could not be reached or failed, 2 bad options or a config
  * the service refused (each problem printed with its path).
  */
 import { readFileSync } from 'node:fs';

@@ -33,7 +33,7 @@ import { managedAlreadyJudgedText } from '../slack/managed-blocks.js';
 import type { ManagedDelivery } from '../managed/delivery.js';
 import type { PermissionPolicy } from '../auth/permissions.js';
 import type { CheckedJudgmentRequest } from '../engine/judge.js';
-import { judgmentAudit } from '../auth/audit.js';
+import { judgmentAudit, managedJudgementAudit } from '../auth/audit.js';
 
 export interface SlackInteractionOptions {
   store: Store;
@@ -257,14 +257,16 @@ export class SlackInteractionProcessor {
 
   /**
    * A click on a managed delivery judgement (Approve/Reject, each behind Slack's confirm dialog): who clicked
-   * (users.info → email), their roles, then the same `judge` as the API, with the click marked processed in the
-   * judgement's transaction. A late clicker is told who decided.
+   * (users.info → email), their roles, then the same `judge` as the API (EXECUTE on the application, then the
+   * constraint's `roles`), with the click marked processed and the attempt audited (via `slack`) in the
+   * judgement's transaction. A late or refused clicker is told why, ephemerally.
    */
   private async processManaged(click: ManagedJudgementClick, id: number | null): Promise<ManagedClickResult> {
     const reply: Reply = { slackUserId: click.slackUserId, channelId: click.channelId, responseUrl: click.responseUrl };
     if (!this.opts.managed) return { result: 'ignored', reason: 'managed delivery is not enabled' };
     const { user, verified } = await this.identify(click.slackUserId, click.slackUserName);
     const roles = verified ? await this.opts.roles.rolesFor(user, click.slackUserId) : await this.opts.roles.rolesFor('', click.slackUserId);
+    const policy = this.opts.permissions;
     try {
       const o = await this.opts.managed.judge(
         {
@@ -278,12 +280,24 @@ export class SlackInteractionProcessor {
           roles,
           slackUserId: click.slackUserId,
           via: 'slack',
+          ...(policy ? { access: { policy, admin: policy.isAdmin(roles) } } : {}),
         },
         async (tx, outcome) => {
           if (id !== null) await tx.slackInteractions.finish(id, 'done', { result: 'managed', outcome: outcome.outcome, user }, this.clock());
+          const { outcome: result, detail } = managedJudgementAudit(outcome);
+          await tx.audit.append({
+            at: this.clock(),
+            user,
+            via: 'slack',
+            action: 'managed.judgement',
+            application: click.application,
+            outcome: result,
+            detail: { environment: click.environment, reference: click.reference ?? null, version: click.version, status: click.status, slackUserId: click.slackUserId, ...detail },
+          });
         },
       );
       if (o.outcome === 'already_judged') await this.tell(reply, managedAlreadyJudgedText(o.state));
+      else if (o.outcome === 'refused' && o.reason === 'no_permission') await this.tell(reply, `You may not judge this: ${o.message}; nothing changed.`);
       else if (o.outcome === 'refused' || o.outcome === 'not_awaiting') await this.tell(reply, `${o.message}; nothing changed.`);
       return { result: 'managed', user, outcome: o.outcome };
     } catch (err) {

@@ -47,6 +47,7 @@ import { sortNewestFirst } from './ordering.js';
 import { parseIsoDuration } from './duration.js';
 import { inAllowedTimes } from './allowed-times.js';
 import { validateDeliveryConfig } from './validate.js';
+import type { JudgmentAccess } from '../engine/judge.js';
 
 /** The stateful constraint type (keel's spelling, kept on the wire). */
 export const MANUAL_JUDGEMENT = 'manual-judgement';
@@ -137,6 +138,22 @@ export interface ConstraintJudgement {
   roles: string[];
   slackUserId?: string | null;
   via: 'api' | 'ui' | 'cli' | 'slack';
+  /**
+   * Application permissions (src/auth/permissions.ts), as for a pipeline judgment (src/engine/judge.ts): when given,
+   * the judge needs EXECUTE on the application, read in the judgement's transaction (refusal `no_permission`).
+   * Admins hold EXECUTE but still answer to the constraint's own `roles`. Absent: not checked (internal callers).
+   */
+  access?: JudgmentAccess;
+}
+
+/**
+ * What a caller (the API routes) runs inside a change's transaction: `check` first (throw to refuse: the
+ * transaction rolls back, nothing changes), `record` last with what was done (e.g. the audit entry, so it commits
+ * with the change). `check` gets the application(s) the change touches.
+ */
+export interface ManagedTxHooks<R> {
+  check?: (tx: Repositories, application: string) => Promise<void>;
+  record?: (tx: Repositories, result: R) => Promise<void>;
 }
 
 export type ConstraintJudgeOutcome =
@@ -145,8 +162,11 @@ export type ConstraintJudgeOutcome =
   | { outcome: 'already_judged'; state: ConstraintState }
   /** No pending judgement for that version (not evaluated yet). */
   | { outcome: 'not_awaiting'; message: string }
-  /** The constraint's `roles` refuse this judge. */
-  | { outcome: 'refused'; message: string; allowedRoles: string[] };
+  /**
+   * Refused: `no_permission` when the judge lacks EXECUTE on the application, `not_allowed` when the constraint's
+   * `roles` refuse them.
+   */
+  | { outcome: 'refused'; reason: 'no_permission' | 'not_allowed'; message: string; allowedRoles: string[] };
 
 const ENDED = [...COMPLETED_STATUSES];
 
@@ -207,11 +227,12 @@ export class ManagedDelivery {
    * @throws BadRequestError with issues naming paths (see validate.ts), also for a `deploy.pipeline` that names no
    *   saved pipeline; ConflictError when another config already manages the application.
    */
-  async submitConfig(doc: unknown): Promise<DeliveryConfig> {
+  async submitConfig(doc: unknown, hooks: ManagedTxHooks<{ config: DeliveryConfig; changed: boolean; created: boolean }> = {}): Promise<DeliveryConfig> {
     const config = validateDeliveryConfig(doc);
     const now = this.clock();
     let notified = false;
     await this.opts.store.transaction(async (tx) => {
+      await hooks.check?.(tx, config.application);
       const other = await tx.managed.configs.byApplication(config.application);
       if (other && other.name !== config.name) {
         throw new ConflictError(`application ${config.application} is managed by delivery config "${other.name}"; one config per application`);
@@ -226,11 +247,14 @@ export class ManagedDelivery {
       }
       if (issues.length > 0) throw new BadRequestError(`invalid delivery config: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, issues);
       const before = await tx.managed.configs.byName(config.name);
+      // A config of that name managing another application: the caller must be allowed to change that one too.
+      if (before && before.application !== config.application) await hooks.check?.(tx, before.application);
       await tx.managed.configs.upsert(config, now);
       await tx.managed.evaluations.request(config.application, now);
       if (before && JSON.stringify(before) !== JSON.stringify(config)) {
         notified = await this.queueNotices(tx, config, null, { event: 'delivery_config_changed', reference: null, version: null, user: null, detail: config.name, executionId: null }, String(now));
       }
+      await hooks.record?.(tx, { config, created: !before, changed: !before || JSON.stringify(before) !== JSON.stringify(config) });
     });
     this.log.info({ deliveryConfig: config.name, application: config.application }, 'delivery config saved');
     this.requested();
@@ -255,16 +279,21 @@ export class ManagedDelivery {
    * @returns `created` false when it was known already.
    * @throws NotFoundError when the application has no delivery config or the config has no such artifact reference.
    */
-  async registerVersion(v: Omit<ArtifactVersion, 'createdAt'> & { createdAt?: number }): Promise<{ created: boolean; version: ArtifactVersion }> {
+  async registerVersion(
+    v: Omit<ArtifactVersion, 'createdAt'> & { createdAt?: number },
+    hooks: ManagedTxHooks<{ created: boolean }> = {},
+  ): Promise<{ created: boolean; version: ArtifactVersion }> {
     const now = this.clock();
     const version: ArtifactVersion = { ...v, createdAt: v.createdAt ?? now };
     const created = await this.opts.store.transaction(async (tx) => {
+      await hooks.check?.(tx, v.application);
       const config = await this.configOf(tx, v.application);
       if (!config.artifacts.some((a) => a.reference === v.reference)) {
         throw new NotFoundError(`delivery config ${config.name} has no artifact with reference ${v.reference} (has: ${config.artifacts.map((a) => a.reference).join(', ')})`);
       }
       const added = await tx.managed.versions.add(version, now);
       if (added) await tx.managed.evaluations.request(v.application, now);
+      await hooks.record?.(tx, { created: added });
       return added;
     });
     if (created) {
@@ -309,16 +338,23 @@ export class ManagedDelivery {
         throw new NotFoundError(`version ${req.version} of ${reference} is not registered for ${req.application}`);
       }
       const key = { application: req.application, environment: env.name, reference, version: req.version, type: MANUAL_JUDGEMENT };
-      let o: ConstraintJudgeOutcome;
+      let o: ConstraintJudgeOutcome | undefined;
+      if (req.access && req.access.policy.enforced) {
+        const app = await tx.applications.get(req.application);
+        const denial = req.access.policy.denial({ user: req.user, roles: req.roles, admin: req.access.admin }, req.application, app?.permissions, 'EXECUTE');
+        if (denial !== null) o = { outcome: 'refused', reason: 'no_permission', message: denial, allowedRoles: constraint.roles ?? [] };
+      }
       const state = await tx.managed.environments.state(key.application, key.environment, key.reference, key.version, key.type);
       const allowed = constraint.roles ?? [];
       const mine = new Set(req.roles.map((r) => r.toLowerCase()));
-      if (!state || state.status === 'NOT_EVALUATED') {
+      if (o) {
+        // Refused by the application's permissions: nothing changes.
+      } else if (!state || state.status === 'NOT_EVALUATED') {
         o = { outcome: 'not_awaiting', message: `version ${req.version} of ${reference} is not awaiting judgement in ${env.name} (its constraints have not been evaluated yet)` };
       } else if (state.status !== 'PENDING') {
         o = { outcome: 'already_judged', state };
       } else if (allowed.length > 0 && !allowed.some((r) => mine.has(r.toLowerCase()))) {
-        o = { outcome: 'refused', message: `${req.user} may not judge ${env.name}: it needs one of the roles ${allowed.join(', ')}`, allowedRoles: allowed };
+        o = { outcome: 'refused', reason: 'not_allowed', message: `${req.user} may not judge ${env.name}: it needs one of the roles ${allowed.join(', ')}`, allowedRoles: allowed };
       } else {
         const comment = req.comment && req.comment.trim() !== '' ? req.comment.trim().slice(0, 2000) : null;
         const won = await tx.managed.environments.decide(key, 'PENDING', { status: req.status, judgedBy: req.user, judgedBySlackUserId: req.slackUserId ?? null, comment }, now);
@@ -424,16 +460,21 @@ export class ManagedDelivery {
    * version (bypassing its constraints, as keel does) and stays on it until unpinned.
    * @throws NotFoundError for an unknown application, environment, artifact or version.
    */
-  async pin(req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string }): Promise<void> {
+  async pin(
+    req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string },
+    hooks: ManagedTxHooks<{ reference: string }> = {},
+  ): Promise<void> {
     const now = this.clock();
     let notified = false;
     await this.opts.store.transaction(async (tx) => {
+      await hooks.check?.(tx, req.application);
       const t = await this.target(tx, req.application, req.environment, req.reference, req.version);
       await tx.managed.marks.pin({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
       await tx.managed.evaluations.request(req.application, now);
       notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'pinned', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, String(now));
       // A judgement message posted before the pin now shows the pinned-version warning.
       notified = (await this.queueRerenders(tx, t.env, req.application, t.reference, 'pin')) || notified;
+      await hooks.record?.(tx, { reference: t.reference });
     });
     if (notified) this.opts.onOutbox?.();
     this.log.info({ application: req.application, environment: req.environment, version: req.version, user: req.user }, 'environment pinned');
@@ -444,16 +485,18 @@ export class ManagedDelivery {
    * Removes the pin of an environment (of one artifact when `reference` is given) and evaluates again.
    * @returns false when there was no pin.
    */
-  async unpin(req: { application: string; environment: string; reference?: string; user: string }): Promise<boolean> {
+  async unpin(req: { application: string; environment: string; reference?: string; user: string }, hooks: ManagedTxHooks<{ removed: boolean }> = {}): Promise<boolean> {
     const now = this.clock();
     let notified = false;
     const removed = await this.opts.store.transaction(async (tx) => {
+      await hooks.check?.(tx, req.application);
       const t = await this.target(tx, req.application, req.environment, req.reference ?? (await this.configOf(tx, req.application)).artifacts[0]?.reference);
       const n = await tx.managed.marks.unpin(req.application, req.environment, req.reference);
       if (n > 0) {
         await tx.managed.evaluations.request(req.application, now);
         notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'unpinned', reference: req.reference ?? null, version: null, user: req.user, detail: null, executionId: null }, String(now));
         notified = (await this.queueRerenders(tx, t.env, req.application, req.reference, 'unpin')) || notified;
+        await hooks.record?.(tx, { removed: true });
       }
       return n > 0;
     });
@@ -470,10 +513,14 @@ export class ManagedDelivery {
    * current version, the environment moves to the newest version that passes its constraints.
    * @returns false when it was marked already.
    */
-  async veto(req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string }): Promise<boolean> {
+  async veto(
+    req: { application: string; environment: string; reference?: string; version: string; comment: string | null; user: string },
+    hooks: ManagedTxHooks<{ reference: string; added: boolean }> = {},
+  ): Promise<boolean> {
     const now = this.clock();
     let notified = false;
     const added = await this.opts.store.transaction(async (tx) => {
+      await hooks.check?.(tx, req.application);
       const t = await this.target(tx, req.application, req.environment, req.reference, req.version);
       const ok = await tx.managed.marks.veto({ application: req.application, environment: t.env.name, reference: t.reference, version: req.version, by: req.user, comment: req.comment }, now);
       if (ok) {
@@ -481,6 +528,7 @@ export class ManagedDelivery {
         notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'marked_as_bad', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, 'veto');
         notified = (await this.queueRerenders(tx, t.env, req.application, t.reference, 'veto')) || notified;
       }
+      await hooks.record?.(tx, { reference: t.reference, added: ok });
       return ok;
     });
     if (notified) this.opts.onOutbox?.();
