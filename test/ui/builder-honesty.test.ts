@@ -132,7 +132,10 @@ describe('web UI: the builder and judgment panel say only what is true', () => {
     expect(await items.allTextContents()).toEqual([long, 'Second']);
     expect(await page.getByRole('button', { name: /^Move / }).count()).toBe(0);
     expect(await page.title()).toBe(`Edit order · ${APP} · SlackOps`);
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+    const widths = await page.evaluate(() => {
+      const w = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number };
+      return { page: w.document.documentElement.scrollWidth, view: w.innerWidth };
+    });
     expect(widths.page).toBeLessThanOrEqual(widths.view);
   }, TEST_TIMEOUT_MS);
 

@@ -66,13 +66,16 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     const dialog = page.getByRole('dialog', { name: 'Approve?' });
     await seeText(dialog, 'continues past stage');
     // The focus stays in the modal: Tab and Shift+Tab cycle through its two buttons.
-    const inDialog = () => page.evaluate(() => Boolean(document.activeElement?.closest('[role="dialog"]')));
+    const inDialog = () => page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { activeElement: { closest(s: string): unknown } | null } }).document;
+      return Boolean(doc.activeElement?.closest('[role="dialog"]'));
+    });
     for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
       await page.keyboard.press(key);
       expect(await inDialog(), `focus after ${key}`).toBe(true);
     }
     // Escape closes it even when the focus has left the dialog (e.g. a click on the page behind).
-    await page.evaluate(() => (document.activeElement as { blur?: () => void } | null)?.blur?.());
+    await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }).document.activeElement?.blur?.());
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(await approve.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
