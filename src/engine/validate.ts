@@ -201,13 +201,20 @@ function likelyTypos(stage: Record<string, unknown>, known: string[], at: string
   return out;
 }
 
-/** Notification `when` values that no event has (a misspelling would never fire). */
+/**
+ * Notification `when` values that no event has (a misspelling would never fire), and an empty `when` list (the
+ * preference would never fire at all; Deck's notification dialog requires at least one "Notify when" box).
+ */
 function unknownWhen(notifications: unknown, allowed: string[], at: string): Issue[] {
   if (!Array.isArray(notifications)) return [];
   const out: Issue[] = [];
   notifications.forEach((n, i) => {
     const when = n && typeof n === 'object' ? (n as { when?: unknown }).when : undefined;
     if (!Array.isArray(when)) return;
+    if (when.length === 0) {
+      out.push({ path: `${at}[${i}].when`, message: `empty: this notification would never be sent; list at least one of ${allowed.join(', ')}` });
+      return;
+    }
     when.forEach((w, j) => {
       if (typeof w === 'string' && !allowed.includes(w)) {
         out.push({ path: `${at}[${i}].when[${j}]`, message: `unknown event "${w}"; expected one of ${allowed.join(', ')}` });
@@ -293,7 +300,9 @@ export function validatePipelineConfig(raw: unknown): PipelineConfig {
   return {
     ...(body as Record<string, unknown>),
     id: typeof body.id === 'string' && body.id.length > 0 ? body.id : randomUUID(),
-    application: top.data.application,
+    // Spinnaker's application names are case-insensitive and shown in lower case (Deck lowercases what is typed):
+    // `CheckOut` is the application `checkout`, never a second one beside it.
+    application: top.data.application.toLowerCase(),
     name: top.data.name,
     stages: stages as unknown as PipelineConfig['stages'],
   } as PipelineConfig;

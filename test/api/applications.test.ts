@@ -60,4 +60,17 @@ describe('applications', () => {
     }
     expect((await h.api('GET', '/applications')).body).toEqual([]);
   });
+
+  it('are case-insensitive as in Spinnaker: names are kept in lower case, never a second application beside one', async () => {
+    h = await startHarness();
+    expect((await h.api('PUT', '/applications/checkout', { description: 'Shop' })).status).toBe(201);
+    const again = await h.api('PUT', '/applications/CheckOut', { email: 'shop@example.com' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ name: 'checkout', description: 'Shop', email: 'shop@example.com' });
+    expect((await h.api('GET', '/applications/CHECKOUT')).body).toMatchObject({ name: 'checkout' });
+    const saved = await h.api('POST', '/pipelines', judgmentPipeline({ application: 'CheckOut' }));
+    expect(saved.body.application).toBe('checkout');
+    expect((await h.api('GET', '/applications')).body.map((a: any) => a.name)).toEqual(['checkout']);
+    expect((await h.api('GET', '/applications/checkout/pipelineConfigs')).body).toHaveLength(1);
+  });
 });

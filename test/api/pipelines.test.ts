@@ -132,6 +132,18 @@ describe('hostile and careless requests get a 4xx that says what is wrong', () =
     expect(byPath['stages[0].isNew']).toBeUndefined(); // Deck's own extra fields are kept
   });
 
+  it('refuses a notification preference with an empty when (it would never be sent), naming the field', async () => {
+    const res = await h.api(
+      'POST',
+      '/pipelines',
+      judgmentPipeline({ application: 'silent', notifications: [{ type: 'slack', address: '#r', when: [] }] }, { notifications: [{ type: 'slack', address: '#d', when: [] }] }),
+    );
+    expect(res.status).toBe(400);
+    const byPath = Object.fromEntries(res.body.issues.map((i: any) => [i.path, i.message]));
+    expect(byPath['stages[0].notifications[0].when']).toMatch(/never be sent.*manualJudgment/);
+    expect(byPath['notifications[0].when']).toMatch(/never be sent.*pipeline\.starting/);
+  });
+
   it('refuses a parameter value outside its options, naming the options', async () => {
     await h.api('POST', '/pipelines', judgmentPipeline({ application: 'opts' }));
     const res = await h.api('POST', '/pipelines/opts/Deploy to production', { parameters: { version: '1', region: 'mars-1' } });

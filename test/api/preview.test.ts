@@ -66,4 +66,17 @@ describe('POST /slack/preview', () => {
       expect(r.body.message).toMatch(message);
     }
   });
+
+  it('lists as channels only the preferences that post the awaiting message', async () => {
+    h = await startHarness();
+    const notifications = [
+      { type: 'slack', address: '#deploys', level: 'stage', when: ['manualJudgment'] },
+      { type: 'slack', address: '#audit', level: 'stage', when: ['manualJudgmentContinue'] },
+    ];
+    const r = await h.api('POST', '/slack/preview', { pipeline: judgmentPipeline({}, { sendNotifications: undefined, notifications }), refId: '1' });
+    expect(r.status).toBe(200);
+    expect(r.body.channels).toEqual(['deploys']);
+    const off = await h.api('POST', '/slack/preview', { pipeline: judgmentPipeline({}, { sendNotifications: false, notifications }), refId: '1' });
+    expect(off.body.channels).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
  * → wait in the Pipeline Builder only, see a validation error at its field, save, trigger with a parameter, see
  * the execution await judgment and the Slack message posted, approve in the UI (message updated, execution
  * SUCCEEDED, who judged shown), a second run rejected, the Slack message's deep link opening the stage, and
- * instructions Markdown rendered without running a <script> or raw HTML.
+ * instructions (Slack mrkdwn) rendered without running a <script> or raw HTML.
  *
  * Screenshots go to a temporary folder, or to `SLACKOPS_SCREENSHOTS` (the README's come from
  * `SLACKOPS_SCREENSHOTS=docs/screenshots npx vitest run test/ui/builder.test.ts`).
@@ -91,8 +91,8 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     await page.getByRole('button', { name: 'Add stage' }).click();
     await page.getByLabel('Stage name').fill('Approve production');
     await page
-      .getByLabel('Instructions (Markdown)')
-      .fill('Deploy **${parameters.version}** to production?\n\n<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">');
+      .getByLabel('Instructions (Slack mrkdwn)')
+      .fill('Deploy *${parameters.version}* to production?\n\n<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">');
     const preview = page.getByRole('region', { name: 'Instructions preview' });
     await seeText(preview.locator('strong'), '${parameters.version}');
     await page.getByRole('button', { name: 'Add judgment input' }).click();
@@ -172,7 +172,7 @@ describe('web UI: the seed flow through the builder, in Chromium', () => {
     const judgment = page.getByRole('region', { name: 'Manual judgment' });
     await seeVisible(judgment);
     await seeText(page.locator('[data-refid="2"]'), 'AWAITING JUDGMENT');
-    await seeText(judgment.locator('strong').first(), '1.2.3'); // instructions evaluated, Markdown rendered
+    await seeText(judgment.locator('strong').first(), '1.2.3'); // instructions evaluated, mrkdwn rendered
     await seeText(judgment, 'Who may judge');
     const posted = await h.judgmentMessage('#deploys');
     await shot('execution-awaiting-judgment');

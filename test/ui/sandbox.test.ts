@@ -65,9 +65,21 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Approve?' });
     await seeText(dialog, 'continues past stage');
+    // The focus stays in the modal: Tab and Shift+Tab cycle through its two buttons.
+    const inDialog = () => page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { activeElement: { closest(s: string): unknown } | null } }).document;
+      return Boolean(doc.activeElement?.closest('[role="dialog"]'));
+    });
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      expect(await inDialog(), `focus after ${key}`).toBe(true);
+    }
+    // Escape closes it even when the focus has left the dialog (e.g. a click on the page behind).
+    await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }).document.activeElement?.blur?.());
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(await approve.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
+    expect(await page.title()).toBe('Slack sandbox · SlackOps');
     expect((await s.api('GET', `/pipelines/${id}`)).body.stages[0].status).toBe('RUNNING');
 
     await approve.click();
@@ -76,7 +88,7 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     // Nothing is sent before the dialog is confirmed (the confirm button has the focus: Enter confirms).
     expect((await s.api('GET', `/pipelines/${id}`)).body.stages[0].status).toBe('RUNNING');
     await page.keyboard.press('Enter');
-    await seeText(page.getByRole('status').filter({ hasText: 'Clicked' }), 'the service accepted it');
+    await seeText(page.getByRole('status').filter({ hasText: 'Clicked' }), "Slack's request was acknowledged (HTTP 200)");
 
     // The same message (same ts), updated in place: who approved, no buttons; the continue reply in its thread.
     await seeText(message, /Approved by @you at/);
@@ -105,6 +117,49 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     expect(await message.locator('b').count()).toBe(0);
     const ended = await executionStatus(id, 'TERMINAL');
     expect(ended.stages[0].context).toMatchObject({ judgmentStatus: 'stop', lastModifiedBy: 'alice@example.com' });
+  }, 120_000);
+
+  it('a refused click is not called accepted: the status shows the ephemeral answer; ephemerals render Slack syntax', async () => {
+    const restricted = { ...EXAMPLE, name: 'Deploy SRE', stages: EXAMPLE.stages.map((st: any) => (st.type === 'manualJudgment' ? { ...st, selectedStageRoles: ['sre'] } : st)) };
+    expect((await s.api('POST', '/pipelines', restricted)).status).toBe(200);
+    const r = await s.api('POST', '/pipelines/checkout/Deploy SRE', { user: 'bob@example.com', parameters: { version: '3.0.0' } });
+    expect(r.status).toBe(202);
+    await page.goto(`${s.service.url}/#/slack-sandbox`);
+    await page.getByLabel('Click as').selectOption('U0SANDBOXYOU');
+    const message = page.locator('article.sandbox-message', { hasText: '3.0.0' });
+    await seeText(message, 'awaiting manual judgment');
+    await message.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Approve?' }).getByRole('button', { name: /Approve|Yes/ }).click();
+    const status = page.getByRole('status').filter({ hasText: 'Clicked' });
+    await seeText(status, "Slack's request was acknowledged (HTTP 200)");
+    await seeText(status, /The service answered.*can.t judge this stage/);
+    expect(await status.textContent()).not.toContain('accepted');
+
+    // Two people click Approve at once: one judges, the other is told (ephemerally) who already judged and when,
+    // in Slack syntax (<@U…>, <!date^…|…>) that the page shows as Slack would: a name and a date.
+    await trigger('4.0.0');
+    const listed = await waitFor('the 4.0.0 message', async () => {
+      const m = await s.api('GET', '/sandbox/slack/messages?channel=deploys&userId=U0SANDBOXYOU');
+      return (m.body.messages as any[]).find((x) => JSON.stringify(x.blocks ?? x.text).includes('4.0.0')) ?? null;
+    });
+    const clicks = await Promise.all(
+      ['U0SANDBOXALICE', 'U0SANDBOXYOU'].map((userId) => s.api('POST', '/sandbox/slack/actions', { channel: listed.channel, ts: listed.ts, actionId: 'judgment:continue', userId })),
+    );
+    expect(clicks.map((c) => c.status)).toEqual([200, 200]);
+    const loser = await waitFor('an "already" ephemeral', async () => {
+      for (const userId of ['U0SANDBOXALICE', 'U0SANDBOXYOU']) {
+        const m = await s.api('GET', `/sandbox/slack/messages?channel=deploys&userId=${userId}`);
+        const e = (m.body.ephemerals as any[]).find((x) => /already/.test(String(x.text)));
+        if (e) return { userId, text: String(e.text) };
+      }
+      return null;
+    }, 30_000);
+    expect(loser.text).toMatch(/<@U0SANDBOX\w+>/); // the raw wire text has Slack syntax…
+    expect(loser.text).toMatch(/<!date\^/);
+    await page.getByLabel('Click as').selectOption(loser.userId);
+    const answer = page.locator('.sandbox-ephemeral', { hasText: 'already' });
+    await seeText(answer, /already approved by @(you|alice)/);
+    expect((await answer.textContent()) ?? '').not.toMatch(/<@U|<!date|U0SANDBOX/); // …the page shows names and dates
   }, 120_000);
 
   it('Settings shows the sandbox connection, its scopes and a manifest that the copy button copies', async () => {

@@ -10,6 +10,10 @@
  *   holds, e.g. `["READ","EXECUTE"]`, as Gate answers Deck); needs READ; 404 when there is neither an application
  *   nor a pipeline of it.
  * `GET /applications` (pipelines.ts) lists these too (those the caller may READ).
+ *
+ * Names are case-insensitive as in Spinnaker, which keeps them in lower case: `{app}` is lowercased here, so
+ * `PUT /applications/CheckOut` updates `checkout` (and a pipeline saved with `"application": "CheckOut"` is saved
+ * under `checkout`, engine/validate.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -73,7 +77,7 @@ export function applicationRoutes(app: FastifyInstance, deps: { store: Store; au
   auditRoutes(app, deps);
 
   app.put<{ Params: { app: string } }>('/applications/:app', async (req, reply) => {
-    const name = req.params.app;
+    const name = req.params.app.toLowerCase();
     if (!APPLICATION_NAME.test(name)) {
       throw new BadRequestError(`application: "${name.slice(0, 100)}" is not a valid name (letters, digits, . _ -; at most 100 characters)`, [
         { path: 'application', message: 'letters, digits, . _ - only, starting with a letter or digit, at most 100 characters' },
@@ -127,7 +131,7 @@ export function applicationRoutes(app: FastifyInstance, deps: { store: Store; au
   });
 
   app.get<{ Params: { app: string } }>('/applications/:app', async (req) => {
-    const name = req.params.app;
+    const name = req.params.app.toLowerCase();
     await access.require(req, name, 'READ');
     const [record, pipelines] = await Promise.all([store.repos.applications.get(name), store.repos.pipelines.listByApplication(name)]);
     if (!record && pipelines.length === 0) throw new NotFoundError(`no application named "${name.slice(0, 100)}"`);

@@ -4,7 +4,8 @@
  * notifications/judgment-view.ts rendered by slack/blocks.ts `judgmentMessage`), from a synthetic execution: the
  * pipeline as given (it need not be saved), triggered by `preview@example.com` with each parameter at its
  * `parameterConfig` default (empty when it has none), the stage just started with its `${...}` evaluated.
- * `channels` are the stage's Slack notification addresses (empty when it sends none).
+ * `channels` are the Slack addresses that would post this awaiting message: the stage's Slack preferences whose
+ * `when` includes `manualJudgment` (as notifications/fan-out.ts decides), none when `sendNotifications` is false.
  *
  * 400 naming the field: `pipeline` not a valid pipeline config (its issues, with paths), `refId` missing or no
  * stage with it, or the stage not a manualJudgment.
@@ -14,7 +15,7 @@ import { validatePipelineConfig } from '../../engine/validate.js';
 import { buildExecution } from '../../engine/build.js';
 import { evaluateStageContext } from '../../engine/expression-context.js';
 import { BadRequestError } from '../../engine/errors.js';
-import { judgmentViewFor, slackPreferences } from '../../notifications/judgment-view.js';
+import { judgmentViewFor, slackNotificationsOf, slackPreferences } from '../../notifications/judgment-view.js';
 import { judgmentMessage } from '../../slack/blocks.js';
 import type { PipelineConfig } from '../../model/pipeline.js';
 
@@ -66,9 +67,10 @@ export function previewRoutes(app: FastifyInstance, deps: { publicUrl: string })
     stage.status = 'RUNNING';
     stage.startTime = now;
     stage.context = evaluateStageContext(execution, stage);
-    const notification = slackPreferences(stage.context.notifications)[0];
+    const prefs = slackPreferences(stage.context.notifications);
+    const notification = prefs.find((n) => n.when.includes('manualJudgment')) ?? prefs[0];
     const view = judgmentViewFor(execution, stage, deps.publicUrl, notification, 'manualJudgment');
     const message = judgmentMessage(view);
-    return { text: message.text, blocks: message.blocks, channels: stage.context.sendNotifications === false ? [] : slackPreferences(stage.context.notifications).map((n) => n.address) };
+    return { text: message.text, blocks: message.blocks, channels: slackNotificationsOf(stage).filter((n) => n.when.includes('manualJudgment')).map((n) => n.address) };
   });
 }

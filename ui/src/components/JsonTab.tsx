@@ -1,10 +1,18 @@
-/** The "JSON" tab: the same pipeline as Spinnaker JSON; edits apply when the text parses to an object with stages. */
+/**
+ * The "JSON" tab: the same pipeline as Spinnaker JSON; edits apply when the text parses to an object with stages.
+ * While it does not, the builder is told (jsonProblems.ts) and refuses to save or to switch tabs.
+ */
 import { useState } from 'react';
 import type { PipelineConfig } from '../api';
+import { useJsonProblem } from './jsonProblems';
+
+/** The name the builder uses for this tab's text in its "doesn't parse" messages. */
+export const JSON_TAB_LABEL = 'Pipeline JSON';
 
 export default function JsonTab({ pipeline, onChange }: { pipeline: PipelineConfig; onChange: (p: PipelineConfig) => void }) {
   const [text, setText] = useState(() => JSON.stringify(pipeline, null, 2));
   const [problem, setProblem] = useState<string | null>(null);
+  useJsonProblem(JSON_TAB_LABEL, problem);
   return (
     <div className="field">
       <label htmlFor="pipeline-json">Pipeline JSON</label>

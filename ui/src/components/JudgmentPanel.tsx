@@ -1,11 +1,14 @@
 /**
- * A manualJudgment stage's judgment: instructions (sanitized Markdown), input choices, who may judge, approvals
+ * A manualJudgment stage's judgment: instructions rendered as Slack renders the message the service posts (Slack
+ * mrkdwn via slack/mrkdwn.tsx; mentions shown literally; a link live only when its URL is written literally in the
+ * author's raw instructions, outside `${...}`, and occurs in no trigger parameter or user — so a parameter can
+ * neither plant a link nor an image), input choices, who may judge, approvals
  * so far, and Approve/Reject buttons calling `PATCH /pipelines/{id}/stages/{stageId}` (the same `judge(...)` as
  * Slack). Once judged: the decision, who and when.
  */
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, type Execution, type StageExecution } from '../api';
-import Markdown from './Markdown';
+import { Mrkdwn, literalUrls, type AuthorTextRules } from '../slack/mrkdwn';
 import { errorText, when } from '../format';
 import { isAwaitingJudgment } from '../status';
 
@@ -27,6 +30,27 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
   const approvals = (Array.isArray(c.approvals) ? c.approvals : []) as Approval[];
   const awaiting = isAwaitingJudgment(stage);
   const status = c.judgmentStatus;
+  // The author's raw instructions (the execution carries only the evaluated ones): until they are known, or if the
+  // pipeline is gone or renamed, no link in the instructions is live.
+  const [rawInstructions, setRawInstructions] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.pipelineConfig(execution.application, execution.name).then(
+      (p) => {
+        const raw = p.stages.find((s) => String(s.refId) === stage.refId)?.instructions;
+        if (live) setRawInstructions(typeof raw === 'string' ? raw : null);
+      },
+      () => live && setRawInstructions(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [execution.application, execution.name, stage.refId]);
+  const authorRules = useMemo<AuthorTextRules>(() => {
+    const literal = rawInstructions === null ? new Set<string>() : literalUrls(rawInstructions);
+    const untrusted = [execution.trigger.user, ...Object.entries(execution.trigger.parameters ?? {}).flat()].filter((v): v is string => typeof v === 'string' && v !== '');
+    return { linkAllowed: (url) => literal.has(url) && !untrusted.some((v) => v.includes(url)) };
+  }, [rawInstructions, execution.trigger]);
 
   async function judge(decision: 'continue' | 'stop') {
     setBusy(true);
@@ -43,7 +67,13 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
   return (
     <section className="judgment card" aria-label="Manual judgment">
       <h3>Manual judgment</h3>
-      {typeof c.instructions === 'string' && c.instructions.trim() !== '' ? <Markdown text={c.instructions} /> : <p className="muted">No instructions.</p>}
+      {typeof c.instructions === 'string' && c.instructions.trim() !== '' ? (
+        <div className="mrkdwn instructions">
+          <Mrkdwn text={c.instructions} author={authorRules} />
+        </div>
+      ) : (
+        <p className="muted">No instructions.</p>
+      )}
       <dl className="facts">
         <dt>Who may judge</dt>
         <dd>{roles.length > 0 ? `members of ${roles.join(', ')}` : 'anyone'}{c.preventSelfApproval === true ? ` (not ${execution.trigger.user}, who triggered it)` : ''}</dd>
@@ -79,7 +109,7 @@ export default function JudgmentPanel({ execution, stage, onJudged }: { executio
         </div>
       )}
       {(status === 'continue' || status === 'stop') && (
-        <p className="decision" role="status">
+        <p className="decision" role="status" aria-live="polite">
           {status === 'continue' ? '✔ Approved' : '✖ Rejected'}
           {typeof c.judgmentInput === 'string' && c.judgmentInput ? ` (${c.judgmentInput})` : ''} by <strong>{String(c.lastModifiedBy ?? stage.lastModified?.user ?? 'unknown')}</strong>
           {stage.lastModified ? ` at ${when(stage.lastModified.lastModifiedTime)}` : ''}

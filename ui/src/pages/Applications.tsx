@@ -8,8 +8,10 @@ import { roleList, type Authorization, type Permissions } from '../permissions';
 import { links, navigate } from '../router';
 import FieldError from '../components/FieldError';
 import { errorText, when } from '../format';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 export default function Applications() {
+  useDocumentTitle('Applications');
   const [apps, setApps] = useState<Application[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [query, setQuery] = useState('');

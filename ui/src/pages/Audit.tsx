@@ -8,6 +8,7 @@ import { call } from '../api';
 import { links } from '../router';
 import { usePoll } from '../usePoll';
 import { when } from '../format';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 /** One entry as the service answers it (see src/auth/audit.ts). */
 export interface AuditEntry {
@@ -35,6 +36,7 @@ function detailText(d: Record<string, unknown>): string {
 }
 
 export default function Audit({ app }: { app?: string }) {
+  useDocumentTitle(app ? `Audit log · ${app}` : 'Audit log');
   const [filter, setFilter] = useState(app ?? '');
   const [shown, setShown] = useState(app ?? '');
   const query = shown ? `?application=${encodeURIComponent(shown)}&limit=200` : '?limit=200';

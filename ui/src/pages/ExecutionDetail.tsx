@@ -13,8 +13,10 @@ import { usePoll } from '../usePoll';
 import { elapsed, errorText, when } from '../format';
 import { isAwaitingJudgment, isComplete } from '../status';
 import { useAuthorizations } from '../permissions';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 export default function ExecutionDetail({ app, id, refId }: { app: string; id: string; refId: string | null }) {
+  useDocumentTitle(`Execution ${id} · ${app}`);
   const { value: e, error, setValue, refresh } = usePoll<Execution>(() => api.execution(id), 1000, (v) => isComplete(v.status), [id]);
   // Without a refId the view follows the running stage, but stays on a judgment once one was shown awaiting, so
   // the decision stays in view when the next stage starts.

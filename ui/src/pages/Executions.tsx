@@ -5,8 +5,10 @@ import StatusBadge from '../components/StatusBadge';
 import { usePoll } from '../usePoll';
 import { elapsed, when } from '../format';
 import { isAwaitingJudgment } from '../status';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 export default function Executions({ app }: { app: string }) {
+  useDocumentTitle(`Executions · ${app}`);
   const { value: list, error } = usePoll<Execution[]>(() => api.executions(app, 50), 2000, () => false, [app]);
   return (
     <section>

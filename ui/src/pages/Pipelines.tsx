@@ -7,8 +7,10 @@ import TriggerForm from '../components/TriggerForm';
 import { errorText, when } from '../format';
 import { isAwaitingJudgment } from '../status';
 import { useAuthorizations } from '../permissions';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 export default function Pipelines({ app }: { app: string }) {
+  useDocumentTitle(`Pipelines · ${app}`);
   const [pipelines, setPipelines] = useState<PipelineConfig[] | null>(null);
   const [executions, setExecutions] = useState<Execution[]>([]);
   const [error, setError] = useState<string | null>(null);

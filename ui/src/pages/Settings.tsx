@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import '../slack/blockkit.css';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 interface SlackSettings {
   mode: 'slack' | 'sandbox' | 'off';
@@ -26,6 +27,7 @@ const MODE_WORDS: Record<SlackSettings['mode'], string> = {
 };
 
 export default function Settings() {
+  useDocumentTitle('Settings');
   const [s, setS] = useState<SlackSettings | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState('');

@@ -7,6 +7,9 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import BlockKit, { type BlockAction } from '../slack/BlockKit';
+import { Mrkdwn } from '../slack/mrkdwn';
+import { useModal } from '../a11y/useModal';
+import { useDocumentTitle } from '../a11y/useDocumentTitle';
 
 interface SandboxUser {
   id: string;
@@ -73,18 +76,25 @@ function timeOf(ms: number): string {
   return new Date(ms).toLocaleTimeString();
 }
 
-/** What the service's callback answered, in words. */
+/**
+ * What the service's callback answered, in words. A 2xx only acknowledges Slack's request (Slack's 3-second rule):
+ * the click may still have been refused (already judged, role missing), which the service says in an ephemeral
+ * answer, so a 2xx is never worded as "accepted".
+ */
 function callbackWords(cb: { status: number; body: unknown }): string {
-  if (cb.status >= 200 && cb.status < 300) return `the service accepted it (HTTP ${cb.status})`;
+  if (cb.status >= 200 && cb.status < 300) return `Slack's request was acknowledged (HTTP ${cb.status})`;
   const msg = cb.body && typeof cb.body === 'object' && 'message' in cb.body ? String((cb.body as { message: unknown }).message) : '';
   return `the service refused it (HTTP ${cb.status}${msg ? `: ${msg}` : ''})`;
 }
 
-function ViewForm({ open, users, onDone }: { open: OpenView; users: Record<string, string>; onDone: (status: string) => void }) {
+function ViewForm({ open, users, onDone, returnTo }: { open: OpenView; users: Record<string, string>; onDone: (status: string) => void; returnTo: () => HTMLElement | null }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const first = useRef<HTMLTextAreaElement | HTMLInputElement | null>(null);
+  const box = useRef<HTMLFormElement>(null);
+  // The view opens after the click's round trip, so the focus goes back to the clicked button (returnTo).
+  useModal(box, () => void close(), returnTo);
   useEffect(() => first.current?.focus(), [open.id]);
   const title = open.view.title?.text ?? 'Dialog';
   const blocks = open.view.blocks ?? [];
@@ -109,8 +119,8 @@ function ViewForm({ open, users, onDone }: { open: OpenView; users: Record<strin
     onDone(`Closed “${title}” without submitting; nothing was sent.`);
   };
   return (
-    <div className="bk-overlay" onKeyDown={(e) => e.key === 'Escape' && void close()}>
-      <form className="bk-dialog" role="dialog" aria-modal="true" aria-labelledby="sandbox-view-title" onSubmit={submit}>
+    <div className="bk-overlay">
+      <form ref={box} className="bk-dialog" role="dialog" aria-modal="true" aria-labelledby="sandbox-view-title" onSubmit={submit}>
         <h2 id="sandbox-view-title">{title}</h2>
         <BlockKit blocks={blocks.filter((b) => b.type !== 'input')} users={users} />
         {blocks
@@ -159,6 +169,7 @@ function ViewForm({ open, users, onDone }: { open: OpenView; users: Record<strin
 }
 
 export default function SlackSandbox() {
+  useDocumentTitle('Slack sandbox');
   const [off, setOff] = useState<string | null>(null);
   const [users, setUsers] = useState<SandboxUser[]>([]);
   const [userId, setUserId] = useState<string>(() => {
@@ -174,6 +185,21 @@ export default function SlackSandbox() {
   const [ephemerals, setEphemerals] = useState<Ephemeral[]>([]);
   const [views, setViews] = useState<OpenView[]>([]);
   const [status, setStatus] = useState('');
+  // After a click: the ephemeral answers seen before it, so the first new one is shown as the click's outcome.
+  const [pendingAnswer, setPendingAnswer] = useState<{ user: string; seen: Set<string> } | null>(null);
+  const [answer, setAnswer] = useState<string | null>(null);
+  const ephemeralsRef = useRef<Ephemeral[]>([]);
+  // The button last clicked: a dialog the service opens in answer (views.open) gives the focus back to it.
+  const lastClicked = useRef<HTMLElement | null>(null);
+  ephemeralsRef.current = ephemerals;
+  useEffect(() => {
+    if (!pendingAnswer) return;
+    const fresh = ephemerals.find((e) => e.user === pendingAnswer.user && !pendingAnswer.seen.has(e.ts));
+    if (fresh) {
+      setAnswer(fresh.text);
+      setPendingAnswer(null);
+    }
+  }, [ephemerals, pendingAnswer]);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
 
@@ -225,13 +251,18 @@ export default function SlackSandbox() {
   }, [load, off]);
 
   const act = async (m: Message, a: BlockAction) => {
+    const focused = document.activeElement;
+    if (focused instanceof HTMLElement && focused !== document.body) lastClicked.current = focused;
     setBusy(true);
     setStatus(`Sending “${a.text}” as ${me?.name ?? userId}…`);
+    setAnswer(null);
+    setPendingAnswer({ user: userId, seen: new Set(ephemeralsRef.current.map((e) => e.ts)) });
     try {
       const r = await postJson<{ callback: { status: number; body: unknown } }>(`${BASE}/actions`, { channel: m.channel, ts: m.ts, actionId: a.actionId, userId });
       setStatus(`Clicked “${a.text}” as ${me?.name ?? userId}: ${callbackWords(r.callback)}.`);
       await load();
     } catch (err) {
+      setPendingAnswer(null);
       setStatus(`Could not click “${a.text}”: ${(err as Error).message}`);
     } finally {
       setBusy(false);
@@ -286,6 +317,11 @@ export default function SlackSandbox() {
         </label>
         <p className="sandbox-status" role="status" aria-live="polite">
           {status}
+          {status.startsWith('Clicked') && (answer !== null ? (
+            <>
+              {' '}The service answered (only visible to you): <span className="sandbox-answer"><Mrkdwn text={answer} users={names} /></span>
+            </>
+          ) : pendingAnswer ? ' Waiting for the ephemeral answer…' : '')}
         </p>
       </div>
       {loadError && <p role="alert">Could not load the sandbox: {loadError}</p>}
@@ -311,7 +347,7 @@ export default function SlackSandbox() {
           {ephemeralsOf(null).map((e) => (
             <div key={e.ts} className="sandbox-ephemeral">
               <span className="sandbox-meta">Only visible to you · {timeOf(e.at)}</span>
-              <div>{e.text}</div>
+              <div><Mrkdwn text={e.text} users={names} /></div>
             </div>
           ))}
           {top.map((m) => (
@@ -340,7 +376,7 @@ export default function SlackSandbox() {
                   {ephemeralsOf(m.ts).map((e) => (
                     <div key={e.ts} className="sandbox-ephemeral">
                       <span className="sandbox-meta">Only visible to you · {timeOf(e.at)}</span>
-                      <div>{e.text}</div>
+                      <div><Mrkdwn text={e.text} users={names} /></div>
                     </div>
                   ))}
                 </div>
@@ -354,6 +390,7 @@ export default function SlackSandbox() {
           key={view.id}
           open={view}
           users={names}
+          returnTo={() => lastClicked.current}
           onDone={(s) => {
             setStatus(s);
             setViews([]);

@@ -11,6 +11,7 @@
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Mrkdwn, safeHref } from './mrkdwn';
+import { useModal } from '../a11y/useModal';
 import './blockkit.css';
 
 /** A click on a button, as the page needs it to send the interaction. */
@@ -76,16 +77,14 @@ function Text({ t, users }: { t: TextObject | undefined; users: Record<string, s
 function ConfirmDialog(props: { confirm: Confirm; users: Record<string, string>; onConfirm: () => void; onDeny: () => void }) {
   const { confirm, users, onConfirm, onDeny } = props;
   const ok = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    // Focus the confirm button; give focus back to the clicked button when the dialog goes.
-    const before = document.activeElement as HTMLElement | null;
-    ok.current?.focus();
-    return () => before?.focus();
-  }, []);
+  const box = useRef<HTMLDivElement>(null);
+  // Focus stays in the dialog, Escape denies from anywhere, and the clicked button gets the focus back.
+  useModal(box, onDeny);
+  useEffect(() => ok.current?.focus(), []);
   const title = confirm.title?.text ?? 'Are you sure?';
   return (
-    <div className="bk-overlay" onKeyDown={(e) => e.key === 'Escape' && onDeny()}>
-      <div className="bk-dialog" role="dialog" aria-modal="true" aria-labelledby="bk-confirm-title" aria-describedby="bk-confirm-text">
+    <div className="bk-overlay">
+      <div ref={box} className="bk-dialog" role="dialog" aria-modal="true" aria-labelledby="bk-confirm-title" aria-describedby="bk-confirm-text">
         <h2 id="bk-confirm-title">{title}</h2>
         <div id="bk-confirm-text">
           <Text t={confirm.text} users={users} />

@@ -1,12 +1,13 @@
 /**
- * manualJudgment: instructions (Markdown, previewed sanitized), judgment inputs, notifications (Deck's "Send
- * notifications" + notification preferences with `when` = manualJudgment / manualJudgmentContinue /
- * manualJudgmentStop), who may judge (`selectedStageRoles`), `requiredApprovals` and `preventSelfApproval`
+ * manualJudgment: instructions (Slack mrkdwn, previewed with the same mrkdwn renderer as the Slack preview),
+ * judgment inputs, notifications (Deck's "Send notifications" + notification preferences with `when` =
+ * manualJudgment / manualJudgmentContinue / manualJudgmentStop; a new preference starts at manualJudgment and one
+ * with no `when` is flagged here and refused by the API), who may judge (`selectedStageRoles`), `requiredApprovals` and `preventSelfApproval`
  * (extensions), and the timeout (`stageTimeoutMs`, shown in minutes).
  */
 import Field from '../Field';
 import FieldError from '../FieldError';
-import Markdown from '../Markdown';
+import { Mrkdwn } from '../../slack/mrkdwn';
 import ListInput from '../ListInput';
 import type { NotificationPreference } from '../../api';
 import type { StageFormProps } from './types';
@@ -25,18 +26,25 @@ export default function ManualJudgmentForm({ stage, onChange, issues, idPrefix }
   const instructions = typeof stage.instructions === 'string' ? stage.instructions : '';
   const inputs = (Array.isArray(stage.judgmentInputs) ? stage.judgmentInputs : []) as Array<{ value: string }>;
   const prefs = (Array.isArray(stage.notifications) ? stage.notifications : []) as NotificationPreference[];
-  const send = stage.sendNotifications === true;
+  // The service's rule (notifications/fan-out.ts): it notifies unless sendNotifications is explicitly false. Deck
+  // ticks the box when notifications exist unless it is false; only a click writes sendNotifications.
+  const send = stage.sendNotifications === true || (stage.sendNotifications !== false && prefs.length > 0);
   const setPref = (i: number, p: Partial<NotificationPreference>) => onChange({ notifications: prefs.map((x, j) => (j === i ? { ...x, ...p } : x)) });
   const timeoutMin = typeof stage.stageTimeoutMs === 'number' ? stage.stageTimeoutMs / 60_000 : '';
   return (
     <>
       <div className="split">
-        <Field label="Instructions (Markdown)" id={`${idPrefix}-instructions`} errors={issues('instructions')} hint="Shown to the judge here and in Slack; ${...} expressions allowed">
+        <Field
+          label="Instructions (Slack mrkdwn)"
+          id={`${idPrefix}-instructions`}
+          errors={issues('instructions')}
+          hint="Slack's mrkdwn, not Markdown: *bold*, _italic_, ~strike~, `code`, <https://example.com|link>. Shown to the judge here and in Slack; ${...} expressions allowed"
+        >
           <textarea id={`${idPrefix}-instructions`} rows={5} value={instructions} onChange={(e) => onChange({ instructions: e.target.value || undefined })} />
         </Field>
         <div className="preview" aria-label="Instructions preview" role="region">
           <div className="preview-title">Preview</div>
-          {instructions ? <Markdown text={instructions} /> : <p className="muted">No instructions.</p>}
+          {instructions ? <div className="mrkdwn"><Mrkdwn text={instructions} /></div> : <p className="muted">No instructions.</p>}
         </div>
       </div>
 
@@ -65,6 +73,7 @@ export default function ManualJudgmentForm({ stage, onChange, issues, idPrefix }
             {prefs.map((p, i) => {
               const id = `${idPrefix}-notif-${i}`;
               const when = list(p.when);
+              const silent = when.length === 0;
               return (
                 <div className="card inner" key={i} role="group" aria-label={`Notification preference ${i + 1}`}>
                   <Field label="Notify via" id={`${id}-type`} errors={issues(`notifications[${i}].type`)}>
@@ -87,13 +96,14 @@ export default function ManualJudgmentForm({ stage, onChange, issues, idPrefix }
                         {label}
                       </label>
                     ))}
+                    {silent && <p className="field-error" role="alert">Tick at least one: with none, this preference never posts.</p>}
                     <FieldError messages={issues(`notifications[${i}].when`)} />
                   </fieldset>
                   <button type="button" className="link" onClick={() => onChange({ notifications: prefs.filter((_, j) => j !== i) })}>Remove notification preference {i + 1}</button>
                 </div>
               );
             })}
-            <button type="button" onClick={() => onChange({ notifications: [...prefs, { type: 'slack', address: '', level: 'stage', when: [] }] })}>
+            <button type="button" onClick={() => onChange({ notifications: [...prefs, { type: 'slack', address: '', level: 'stage', when: ['manualJudgment'] }] })}>
               Add Notification Preference
             </button>
           </>
