@@ -19,7 +19,7 @@ import type { SocketModeTransport } from './slack/socket-mode.js';
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
-import { assertBindAllowed } from './auth/bind.js';
+import { assertBindAllowed, startupWarnings } from './auth/bind.js';
 import { NetworkGuard } from './engine/stages/webhook/guard.js';
 import type { AddressInfo } from 'node:net';
 import { SlackSandbox } from './slack/sandbox/sandbox.js';
@@ -77,6 +77,7 @@ export async function createService(
           scopes: config.authz.slackUserGroups ? [...SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE] : SLACK_BOT_SCOPES,
         })
       : null;
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   if (sandbox && store.dialect === 'postgres') {
     logger.warn('the Slack sandbox keeps its messages in this process: with several replicas on this PostgreSQL database each would show only its own; use real Slack for a replicated setup');
   }

@@ -159,7 +159,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       manifest: { appName: 'SlackOps', displayName: 'slackops', publicUrl: deps.publicUrl ?? 'http://localhost', socketMode: false, userGroups: false },
     }),
   });
-  sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
+  sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), authEnabled: auth.enabled, ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
   if (deps.managed) managedRoutes(app, { managed: deps.managed, store: deps.store, auth });
   return app;
 }
