@@ -104,6 +104,14 @@ export async function createService(
   const engine = new Engine({
     store,
     logger,
+    // The pipeline stage's permission check: roles of the parent's trigger user from its token entries and authz.roles.
+    childAccess: {
+      policy: new PermissionPolicy(config.auth),
+      rolesFor: async (user) => {
+        const fromTokens = config.auth.tokens.filter((t) => t.user.toLowerCase() === user.toLowerCase()).flatMap((t) => t.roles ?? []);
+        return [...new Set([...fromTokens, ...(await roles.rolesFor(user))])];
+      },
+    },
     leaseMs,
     onPublished: () => {
       dispatcher?.wake();
