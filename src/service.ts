@@ -20,6 +20,7 @@ import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
 import { assertBindAllowed, startupWarnings } from './auth/bind.js';
+import { forbidWebhookHeader } from './engine/stages/webhook/config.js';
 import { NetworkGuard } from './engine/stages/webhook/guard.js';
 import type { AddressInfo } from 'node:net';
 import { SlackSandbox } from './slack/sandbox/sandbox.js';
@@ -78,6 +79,7 @@ export async function createService(
         })
       : null;
   for (const warning of startupWarnings(config)) logger.warn(warning);
+  forbidWebhookHeader(config.auth.trustedHeader);
   if (sandbox && store.dialect === 'postgres') {
     logger.warn('the Slack sandbox keeps its messages in this process: with several replicas on this PostgreSQL database each would show only its own; use real Slack for a replicated setup');
   }
