@@ -101,14 +101,15 @@ describe('audit entries', () => {
     const entries = (await audit('?application=shop')).reverse(); // oldest first, to read as a story
     const story = entries.map((e) => [e.action, e.user, e.via, e.outcome]);
     expect(story).toEqual([
-      ['application.save', 'alice@example.com', 'ui', 'ok'],
+      // a bearer token saying X-SLACKOPS-CLIENT: ui is an API call: ui is recorded only for login sessions
+      ['application.save', 'alice@example.com', 'api', 'ok'],
       ['pipeline.save', 'alice@example.com', 'cli', 'ok'],
       ['pipeline.trigger', 'bob@example.com', 'api', 'ok'],
       ['execution.pause', 'bob@example.com', 'api', 'ok'],
       ['execution.resume', 'bob@example.com', 'api', 'ok'],
       ['judgment', 'bob@example.com', 'api', 'refused'],
       ['judgment', 'carol@example.com', 'api', 'denied'],
-      ['judgment', 'alice@example.com', 'ui', 'ok'],
+      ['judgment', 'alice@example.com', 'api', 'ok'],
       ['stage.skipWait', 'bob@example.com', 'api', 'ok'],
       ['stage.restart', 'bob@example.com', 'api', 'ok'],
       ['execution.cancel', 'bob@example.com', 'api', 'ok'],
