@@ -19,7 +19,8 @@ import type { SocketModeTransport } from './slack/socket-mode.js';
 import { checkInteraction } from './interactions/check.js';
 import { CronScheduler } from './triggers/cron-scheduler.js';
 import { ServiceMetrics } from './metrics/index.js';
-import { assertBindAllowed } from './auth/bind.js';
+import { assertBindAllowed, startupWarnings } from './auth/bind.js';
+import { forbidWebhookHeader } from './engine/stages/webhook/config.js';
 import { NetworkGuard } from './engine/stages/webhook/guard.js';
 import type { AddressInfo } from 'node:net';
 import { SlackSandbox } from './slack/sandbox/sandbox.js';
@@ -77,6 +78,8 @@ export async function createService(
           scopes: config.authz.slackUserGroups ? [...SLACK_BOT_SCOPES, SLACK_USER_GROUPS_SCOPE] : SLACK_BOT_SCOPES,
         })
       : null;
+  for (const warning of startupWarnings(config)) logger.warn(warning);
+  forbidWebhookHeader(config.auth.trustedHeader);
   if (sandbox && store.dialect === 'postgres') {
     logger.warn('the Slack sandbox keeps its messages in this process: with several replicas on this PostgreSQL database each would show only its own; use real Slack for a replicated setup');
   }
@@ -103,6 +106,14 @@ export async function createService(
   const engine = new Engine({
     store,
     logger,
+    // The pipeline stage's permission check: roles of the parent's trigger user from its token entries and authz.roles.
+    childAccess: {
+      policy: new PermissionPolicy(config.auth),
+      rolesFor: async (user) => {
+        const fromTokens = config.auth.tokens.filter((t) => t.user.toLowerCase() === user.toLowerCase()).flatMap((t) => t.roles ?? []);
+        return [...new Set([...fromTokens, ...(await roles.rolesFor(user))])];
+      },
+    },
     leaseMs,
     onPublished: () => {
       dispatcher?.wake();

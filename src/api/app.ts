@@ -95,6 +95,33 @@ export const CONTENT_SECURITY_POLICY = {
 /** Deepest JSON nesting accepted in a request body (pipeline configs are a handful of levels deep). */
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * The path (`body.stages[0].name`) of the first string (or object key) holding a NUL character (U+0000), or null.
+ * PostgreSQL cannot store NUL in text or jsonb, so such bodies are refused with a 400 instead of failing at the
+ * database with a 500. Iterative: no recursion to overflow.
+ */
+export function nulPath(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, 'body']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+      continue;
+    }
+    for (const [k, child] of Object.entries(v as Record<string, unknown>).reverse()) {
+      const at = `${path}.${k.replaceAll('\u0000', '\\u0000')}`;
+      if (k.includes('\u0000')) return at;
+      stack.push([child, at]);
+    }
+  }
+  return null;
+}
+
 /** True when `value` nests objects/arrays deeper than `max` levels. Iterative: no recursion to overflow. */
 export function tooDeep(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
@@ -141,6 +168,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (tooDeep(req.body, MAX_JSON_DEPTH)) {
       return reply.code(400).send(errorBody(400, `body: nested deeper than ${MAX_JSON_DEPTH} levels`));
     }
+    const nul = nulPath(req.body);
+    if (nul !== null) {
+      return reply.code(400).send(errorBody(400, `${nul}: contains a NUL character (\\u0000), which cannot be stored`, [{ path: nul, message: 'contains a NUL character (\\u0000)' }]));
+    }
   });
   installRequestLogIds(app);
   if (deps.metrics) metricsRoutes(app, { metrics: deps.metrics });
@@ -159,7 +190,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       manifest: { appName: 'SlackOps', displayName: 'slackops', publicUrl: deps.publicUrl ?? 'http://localhost', socketMode: false, userGroups: false },
     }),
   });
-  sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
+  sandboxRoutes(app, { sandbox: deps.sandbox ?? null, selfUrl: deps.selfUrl ?? (() => ''), authEnabled: auth.enabled, ...(deps.sandboxOff !== undefined ? { offReason: deps.sandboxOff } : {}) });
   if (deps.managed) managedRoutes(app, { managed: deps.managed, store: deps.store, auth });
   return app;
 }

@@ -36,3 +36,33 @@ export function assertBindAllowed(config: Pick<Config, 'server' | 'auth'>): void
     );
   }
 }
+
+/**
+ * Settings that are allowed but risky, as warnings to log at start-up (none: an empty list):
+ * - the Slack sandbox (`slack.mode: sandbox`, the default without a bot token) on a non-loopback bind: anyone who can
+ *   log in can see every sandbox message (and, with auth disabled, click as any sandbox user);
+ * - auth disabled off loopback with `auth.allowUnauthenticated: true`: anyone can claim any identity with the
+ *   trusted header;
+ * - `auth.trustedProxies` containing `0.0.0.0/0` or `::/0`: every peer is believed about the trusted header.
+ */
+export function startupWarnings(config: Pick<Config, 'server' | 'auth'> & { slack: { mode: string } }): string[] {
+  const warnings: string[] = [];
+  const offLoopback = !isLoopbackHost(config.server.host);
+  if (offLoopback && config.slack.mode === 'sandbox') {
+    warnings.push(
+      `the Slack sandbox is on and ${config.server.host} is not loopback: every authenticated user sees every sandbox message` +
+        (config.auth.enabled ? '' : ' and, with auth disabled, anyone can click as any sandbox user') +
+        '; configure a real Slack workspace (slack.botToken) or set slack.enabled: false for a shared deployment',
+    );
+  }
+  if (offLoopback && !config.auth.enabled && config.auth.allowUnauthenticated) {
+    warnings.push(
+      `AUTHENTICATION IS OFF on ${config.server.host} (auth.allowUnauthenticated: true): anyone who reaches it can claim any identity with the ${config.auth.trustedHeader} header, trigger pipelines and judge them`,
+    );
+  }
+  const everyone = config.auth.trustedProxies.filter((c) => ['0.0.0.0/0', '::/0'].includes(c.trim()));
+  if (everyone.length > 0) {
+    warnings.push(`auth.trustedProxies contains ${everyone.join(' and ')}: every peer is believed when it sends ${config.auth.trustedHeader}, so anyone can claim any identity`);
+  }
+  return warnings;
+}

@@ -36,7 +36,10 @@ export interface Identity {
   roles: string[];
   /** Holds a role listed in `auth.adminRoles`. */
   admin: boolean;
-  /** How the request came: `api` unless a client says `X-SLACKOPS-CLIENT: ui|cli` (recorded with judgments). */
+  /**
+   * How the request came: `api` unless a client says `X-SLACKOPS-CLIENT: ui|cli` (recorded with judgments and the
+   * audit); `ui` always for a login session, never for a bearer token (a token claiming `ui` is `api`).
+   */
   via: JudgmentVia;
   /**
    * How the user was established: a token, the web UI's login session (OpenID Connect), the trusted header from a
@@ -140,7 +143,8 @@ export class IdentityResolver {
       if (m) {
         const entry = this.tokens.find(m[1]!);
         if (!entry) return { refuse: 'the bearer token is not valid (not one of auth.tokens; it may have been removed or mistyped)', invalidToken: true };
-        return { identity: await this.identity(entry.user, entry.roles, via, 'token', entry.name) };
+        // `ui` is recorded only for the web UI's login session: a token saying it is the UI is an API call.
+        return { identity: await this.identity(entry.user, entry.roles, via === 'ui' ? 'api' : via, 'token', entry.name) };
       }
       if (enabled) {
         return { refuse: `Authorization: only the Bearer scheme is accepted (got ${JSON.stringify(authorization.split(/\s/)[0]!.slice(0, 20))})`, invalidToken: false };

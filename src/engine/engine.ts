@@ -3,6 +3,8 @@
  * messages and handles each in one transaction together with the messages and events that follow from it, so a
  * killed process loses nothing and repeats nothing when it starts again.
  */
+import type { PermissionPolicy } from '../auth/permissions.js';
+import { audit } from '../auth/audit.js';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { PipelineConfig } from '../model/pipeline.js';
@@ -53,6 +55,11 @@ export interface EngineOptions {
   observer?: EngineObserver;
   /** Where stages' outbound HTTP may connect (`webhook.allowedHosts`/`deniedCidrs`); default policy when absent. */
   network?: NetworkGuard;
+  /**
+   * Permissions for the `pipeline` stage (absent: none checked): the parent's trigger user must hold EXECUTE on the
+   * child's application (roles from `rolesFor`, the same sources as the API's: token entries and `authz.roles`).
+   */
+  childAccess?: { policy: PermissionPolicy; rolesFor(user: string): Promise<string[]> };
 }
 
 /**
@@ -361,6 +368,9 @@ export class Engine {
    */
   private async startChild(config: PipelineConfig, req: TriggerRequest, parent: { executionId: string; stageId: string }): Promise<ChildStart> {
     const now = this.clock();
+    const user = req.user ?? 'anonymous';
+    const access = this.opts.childAccess?.policy.enforced ? this.opts.childAccess : undefined;
+    const roles = access ? await access.rolesFor(user) : [];
     const result = await this.opts.store.transaction(async (tx): Promise<ChildStart> => {
       const execution = await tx.executions.get(parent.executionId);
       const stage = execution ? findStage(execution, parent.stageId) : undefined;
@@ -370,6 +380,17 @@ export class Engine {
         return { outcome: 'existing', executionId: known, executionName: String(stage.context.executionName ?? '') };
       }
       if (stage.status !== 'RUNNING' || execution.status !== 'RUNNING' || execution.canceled) return { outcome: 'stale' };
+      // Starting a pipeline is triggering it: the parent's trigger user needs EXECUTE on the child's application.
+      const auditEntry = { at: now, user, via: 'pipeline', action: 'pipeline.trigger' as const, application: config.application };
+      const detail = { name: config.name, pipelineConfigId: config.id, parentExecutionId: execution.id, parentApplication: execution.application };
+      if (access) {
+        const app = await tx.applications.get(config.application);
+        const denial = access.policy.denial({ user, roles, admin: access.policy.isAdmin(roles) }, config.application, app?.permissions, 'EXECUTE');
+        if (denial !== null) {
+          await audit(tx, { ...auditEntry, outcome: 'denied', detail: { ...detail, reason: denial } });
+          return { outcome: 'refused', message: `the trigger user may not start it: ${denial}` };
+        }
+      }
       let parameters: Record<string, string>;
       try {
         parameters = resolveParameters(config, (req.parameters as Record<string, unknown> | undefined) ?? {});
@@ -380,6 +401,7 @@ export class Engine {
       const child = buildExecution(config, { ...req, type: req.type ?? 'pipeline', user: req.user ?? 'anonymous', parameters }, now);
       await tx.executions.insert(child, now);
       await tx.queue.push({ kind: 'StartExecution', executionId: child.id }, now, now);
+      await audit(tx, { ...auditEntry, executionId: child.id, outcome: 'ok', detail });
       Object.assign(stage.context, { executionId: child.id, executionName: child.name });
       Object.assign(stage.outputs, { executionId: child.id, executionName: child.name });
       await tx.executions.update(execution, now);

@@ -137,6 +137,13 @@ const common = z
     }
   });
 
+/**
+ * Application names, the one rule for `POST /pipelines` and `PUT /applications/{app}` (Spinnaker's: Front50 and Deck
+ * take letters, digits, `.`, `_`, `-`; names are case-insensitive and kept lower-cased): starting with a letter or
+ * digit, at most 100 characters. No spaces (`checkout ` is not `checkout`), no accents.
+ */
+export const APPLICATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
 const pipeline = z
   .object({
     id: z.string().min(1).optional(),
@@ -144,7 +151,7 @@ const pipeline = z
       .string({ error: 'expected a string' })
       .min(1, 'must not be empty')
       .max(100, 'expected at most 100 characters')
-      .regex(NAME, 'must not contain /, \\ or control characters'),
+      .regex(APPLICATION_NAME, 'letters, digits, . _ - only, starting with a letter or digit (no spaces or accents); stored in lower case'),
     name: z
       .string({ error: 'expected a string' })
       .min(1, 'must not be empty')

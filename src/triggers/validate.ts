@@ -3,7 +3,7 @@
  * service runs (`cron`, `webhook`) are checked; other types Deck saves (jenkins, git, docker, ...) are kept as-is and
  * never fire.
  */
-import { isSafePattern } from './webhook.js';
+import { isSafePattern, patternProblem } from './webhook.js';
 import type { Issue } from '../engine/validate.js';
 import { cronExpressionProblem } from './cron-expression.js';
 
@@ -53,7 +53,9 @@ export function validateTriggers(config: { triggers?: unknown }): Issue[] {
             if (!isSafePattern(value)) {
               issues.push({
                 path: `${at}.payloadConstraints.${key}`,
-                message: 'regular expression with nested repetition (like (a+)+) could take exponential time on a crafted payload; simplify it',
+                message:
+                  patternProblem(value) ??
+                  'regular expression with nested repetition (like (a+)+) could take exponential time on a crafted payload; simplify it',
               });
             }
           } catch (err) {

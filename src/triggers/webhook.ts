@@ -1,4 +1,5 @@
 import safeRegex from 'safe-regex2';
+import { createRequire } from 'node:module';
 /**
  * Webhook triggers: `{type: "webhook", source: "NAME", enabled, payloadConstraints}` pipelines started by
  * `POST /webhooks/webhook/NAME`, as Spinnaker's echo does it:
@@ -28,12 +29,63 @@ export interface WebhookTriggerConfig {
 export const MAX_CONSTRAINT_SUBJECT = 4096;
 
 /**
- * False for a pattern with nested repetition (star height > 1, e.g. `(a+)+`), which JavaScript's backtracking
- * engine can take exponential time on — and the webhook endpoint is unauthenticated. Checked with safe-regex2 (the
- * check Fastify's router uses). Such patterns are refused at save and never run.
+ * False for a pattern JavaScript's backtracking engine can take exponential time on — and the webhook endpoint is
+ * unauthenticated. Such patterns are refused at save and never run. Two checks:
+ * - safe-regex2 (the check Fastify's router uses): nested repetition, star height > 1 (`(a+)+`);
+ * - {@link patternProblem}, our conservative rule on top, for what safe-regex2 lets through (`^(a|aa)+$`).
  */
 export function isSafePattern(pattern: string): boolean {
-  return safeRegex(pattern);
+  return safeRegex(pattern) && patternProblem(pattern) === null;
+}
+
+type RetToken = { type: number; stack?: RetToken[]; options?: RetToken[][]; value?: unknown; min?: number; max?: number | null };
+/** `ret`, safe-regex2's regex tokenizer (CommonJS: its function is module.exports, with `.types`). */
+const ret = createRequire(import.meta.url)('ret') as ((pattern: string) => RetToken) & { types: Record<'GROUP' | 'REPETITION', number> };
+
+/** True when `t` (or anything inside it) is an alternation `|` or a quantifier. */
+function hasAlternationOrQuantifier(t: RetToken): boolean {
+  if (t.type === ret.types.REPETITION) return true;
+  if (t.options) return t.options.length > 1 || t.options.some((o) => o.some(hasAlternationOrQuantifier));
+  if (t.stack) return t.stack.some(hasAlternationOrQuantifier);
+  return false;
+}
+
+/**
+ * Our conservative ReDoS rule (safe-regex2 accepts `^(a|a)+$`, `^(a|aa)+$`, `^(\w|a)*$`, which froze the process
+ * for seconds): a quantifier that repeats more than once (`*`, `+`, `{n,}`, `{n,m}` with m > 1) may not apply to a
+ * group containing an alternation `|` or another quantifier. Parsed with `ret` (safe-regex2's own tokenizer).
+ * @returns why the pattern is refused and how to rewrite it, or null when it passes (or cannot be parsed: the
+ *   RegExp constructor reports that).
+ */
+export function patternProblem(pattern: string): string | null {
+  let root: RetToken;
+  try {
+    root = ret(pattern) as RetToken;
+  } catch {
+    return null;
+  }
+  const walk = (t: RetToken): string | null => {
+    if (t.type === ret.types.REPETITION) {
+      const inner = t.value as RetToken;
+      const many = t.max === null || t.max === undefined || t.max === Infinity || t.max > 1;
+      if (many && inner.type === ret.types.GROUP && hasAlternationOrQuantifier(inner)) {
+        return (
+          'a repeated group (*, +, {n,}) containing an alternation | or another quantifier (nested repetition), like (a|aa)+ or (a+)*, can take ' +
+          'exponential time on a crafted payload; rewrite it without repeating the group: a character class ' +
+          '([a-z0-9_]+ instead of (\\w|a)+), or an unrepeated alternation (^(main|develop)$)'
+        );
+      }
+      return walk(inner);
+    }
+    for (const list of [...(t.options ?? []), ...(t.stack ? [t.stack] : [])]) {
+      for (const child of list) {
+        const p = walk(child);
+        if (p) return p;
+      }
+    }
+    return null;
+  };
+  return walk(root);
 }
 
 /** A payload value as Java's `toString()` would show it to the regex: strings as-is, other values as JSON. */

@@ -82,8 +82,8 @@ beforeAll(async () => {
   // denied: carol may not trigger (the pipeline is saved again for it)
   await ok(h.api('POST', '/pipelines', FLOW, as('alice')));
   expect((await h.api('POST', '/pipelines/shop/Flow', {}, as('carol'))).status).toBe(403);
-  // an open application, triggered by a webhook
-  await ok(h.api('POST', '/pipelines', HOOKED, as('carol')));
+  // an open application, triggered by a webhook (runAsUser of another user: an admin saves it)
+  await ok(h.api('POST', '/pipelines', HOOKED, as('admin')));
   const hook = await fetch(`${h.service.url}/webhooks/webhook/audit-push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(hook.status).toBe(200);
 });
@@ -101,14 +101,15 @@ describe('audit entries', () => {
     const entries = (await audit('?application=shop')).reverse(); // oldest first, to read as a story
     const story = entries.map((e) => [e.action, e.user, e.via, e.outcome]);
     expect(story).toEqual([
-      ['application.save', 'alice@example.com', 'ui', 'ok'],
+      // a bearer token saying X-SLACKOPS-CLIENT: ui is an API call: ui is recorded only for login sessions
+      ['application.save', 'alice@example.com', 'api', 'ok'],
       ['pipeline.save', 'alice@example.com', 'cli', 'ok'],
       ['pipeline.trigger', 'bob@example.com', 'api', 'ok'],
       ['execution.pause', 'bob@example.com', 'api', 'ok'],
       ['execution.resume', 'bob@example.com', 'api', 'ok'],
       ['judgment', 'bob@example.com', 'api', 'refused'],
       ['judgment', 'carol@example.com', 'api', 'denied'],
-      ['judgment', 'alice@example.com', 'ui', 'ok'],
+      ['judgment', 'alice@example.com', 'api', 'ok'],
       ['stage.skipWait', 'bob@example.com', 'api', 'ok'],
       ['stage.restart', 'bob@example.com', 'api', 'ok'],
       ['execution.cancel', 'bob@example.com', 'api', 'ok'],

@@ -252,8 +252,9 @@ describe('audit entries', () => {
       ['managed.config.submit', 'root@example.com', 'api', 'ok'],
       ['managed.version.register', 'bob@example.com', 'api', 'ok'],
       ['managed.version.register', 'bob@example.com', 'api', 'ok'],
-      ['managed.judgement', 'bob@example.com', 'ui', 'ok'],
-      ['managed.judgement', 'bob@example.com', 'ui', 'refused'],
+      // a bearer token claiming X-SLACKOPS-CLIENT: ui is recorded as api (ui only for login sessions)
+      ['managed.judgement', 'bob@example.com', 'api', 'ok'],
+      ['managed.judgement', 'bob@example.com', 'api', 'refused'],
       ['managed.pin', 'bob@example.com', 'api', 'ok'],
       ['managed.unpin', 'bob@example.com', 'api', 'ok'],
       ['managed.veto', 'bob@example.com', 'api', 'ok'],

@@ -22,7 +22,7 @@ export interface SandboxService {
 }
 
 /** Starts it; `slack` is merged into the slack section (e.g. `{ mode: 'sandbox' }`), `uiDir` points at a UI build. */
-export async function startSandboxService(opts: { slack?: Record<string, unknown>; uiDir?: string; authz?: Record<string, unknown> } = {}): Promise<SandboxService> {
+export async function startSandboxService(opts: { slack?: Record<string, unknown>; uiDir?: string; authz?: Record<string, unknown>; auth?: Record<string, unknown>; headers?: Record<string, string> } = {}): Promise<SandboxService> {
   const dir = mkdtempSync(join(tmpdir(), 'slackops-sandbox-'));
   // A real port (not 0), so that server.publicUrl's default — used in links and the manifest — is the real address.
   const port = await new Promise<number>((resolve, reject) => {
@@ -39,6 +39,7 @@ export async function startSandboxService(opts: { slack?: Record<string, unknown
     logging: { level: 'silent' },
     ...(opts.slack ? { slack: opts.slack } : {}),
     ...(opts.authz ? { authz: opts.authz } : {}),
+    ...(opts.auth ? { auth: opts.auth } : {}),
   };
   const config = parseConfig(raw, {});
   const service = await createService(config, {
@@ -53,7 +54,7 @@ export async function startSandboxService(opts: { slack?: Record<string, unknown
     api,
     async message(channel, match) {
       return waitFor(`a message in #${channel}${match ? ` matching ${match}` : ''}`, async () => {
-        const r = await api('GET', `/sandbox/slack/messages?channel=${encodeURIComponent(channel)}`);
+        const r = await api('GET', `/sandbox/slack/messages?channel=${encodeURIComponent(channel)}`, undefined, opts.headers);
         return (r.body?.messages ?? []).find((m: any) => m.threadTs === null && (!match || match.test(m.text)));
       }, 20_000);
     },

@@ -24,8 +24,9 @@ import { RouteAccess } from './access.js';
 import { auditRoutes } from './audit.js';
 import { actor } from '../../auth/audit.js';
 
-/** Application names: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 100 characters. */
-export const APPLICATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Application names: the one rule of src/engine/validate.ts (letters, digits, `.`, `_`, `-`; lower-cased). */
+import { APPLICATION_NAME } from '../../engine/validate.js';
+export { APPLICATION_NAME };
 
 /** A list of role names under one authorization. */
 const roleList = z

@@ -106,6 +106,27 @@ const listQuery = z.object({
   statuses: z.string().optional(),
 });
 
+/**
+ * With auth enabled, a trigger's `runAsUser` must be the saver's own user unless the saver is an admin: otherwise
+ * anyone who may WRITE a pipeline could have it run (and judge, and start other pipelines) in another's name. Our
+ * rule, after Fiat's check that the saver may use the service account. An admin's service account stays as it is
+ * only when an admin saves again: a colleague editing the pipeline must remove it or ask an admin.
+ * @throws ForbiddenError (→ 403) naming `triggers[i].runAsUser`.
+ */
+function requireOwnRunAsUser(req: FastifyRequest, body: unknown, enabled: boolean): void {
+  if (!enabled || req.identity.admin) return;
+  const triggers = (body as { triggers?: unknown }).triggers;
+  if (!Array.isArray(triggers)) return;
+  triggers.forEach((t, i) => {
+    const runAs = t && typeof t === 'object' ? (t as { runAsUser?: unknown }).runAsUser : undefined;
+    if (typeof runAs !== 'string' || runAs.trim() === '') return;
+    if (runAs.trim().toLowerCase() === req.identity.user.toLowerCase()) return;
+    throw new ForbiddenError(
+      `triggers[${i}].runAsUser: only an admin (auth.adminRoles) may set a runAsUser other than yourself (${req.identity.user}); got ${JSON.stringify(runAs.slice(0, 256))}`,
+    );
+  });
+}
+
 export function pipelineRoutes(app: FastifyInstance, { store, engine, auth }: RouteDeps): void {
   const access = new RouteAccess(store, auth);
   /** Records a change that was made (outside the change's transaction: the engine committed it itself). */
@@ -129,6 +150,7 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine, auth }: Ro
     const config = validatePipelineConfig(req.body);
     const now = Date.now();
     await access.require(req, config.application, 'WRITE', { action: 'pipeline.save', detail: { name: config.name } });
+    requireOwnRunAsUser(req, req.body, auth?.enabled === true);
     // Moving a pipeline (same id) to another application needs WRITE on the one it leaves too.
     const given = (req.body as { id?: unknown }).id;
     const before = typeof given === 'string' && given !== '' ? await store.repos.pipelines.byId(given) : undefined;

@@ -87,7 +87,7 @@ function waitForCompletion(context: Record<string, unknown>): boolean {
 async function startChild(ctx: StageRunContext, launcher: ExecutionLauncher): Promise<TaskResult> {
   const { execution, stage } = ctx;
   const c = stage.context;
-  const application = nonEmpty(c.pipelineApplication) ?? nonEmpty(c.application) ?? execution.application;
+  const application = (nonEmpty(c.pipelineApplication) ?? nonEmpty(c.application) ?? execution.application).toLowerCase();
   const pipelineId = nonEmpty(c.pipeline);
   if (!pipelineId) return fail('pipeline: expected the id of the pipeline config to run');
   const config = await launcher.pipelineConfig(pipelineId);

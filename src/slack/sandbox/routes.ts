@@ -11,9 +11,13 @@
  *   `POST /sandbox/slack/views/<id>/submit` `{values, userId?}` (a signed view_submission) and
  *   `POST /sandbox/slack/views/<id>/close`.
  *
+ * With auth enabled, "click as" is always the logged-in caller: `userId` is ignored, `/users` lists only the
+ * caller's sandbox user, views and ephemerals are the caller's. Channel messages are visible to every
+ * authenticated user (sandbox messages carry no application, so READ is not checked on them).
+ *
  * When the sandbox is off every `/sandbox/slack/...` path answers 404 saying so.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SANDBOX_USERS, sandboxChannelId, type SlackSandbox } from './sandbox.js';
 import { blockActionsPayload, SandboxRequestError, signedInteraction, viewInputs, viewSubmissionPayload } from './payloads.js';
 import { SLACK_CALLBACK_PATH } from '../manifest.js';
@@ -28,6 +32,11 @@ export interface SandboxRouteDeps {
   offReason?: string;
   /** This service's own base URL on loopback (e.g. `http://127.0.0.1:8084`), known once it listens. */
   selfUrl: () => string;
+  /**
+   * `auth.enabled`: then every click and view submit is made as the logged-in caller (a sandbox user standing for
+   * their identity, see `SlackSandbox.identityUser`), any `userId` sent is ignored, and `/users` lists only them.
+   */
+  authEnabled?: boolean;
 }
 
 type ErrorSender = (reply: FastifyReply, status: number, message: string, field?: string) => FastifyReply;
@@ -79,6 +88,9 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
   }
 
   const userById = (id: string | undefined) => SANDBOX_USERS.find((u) => u.id === id);
+  const authEnabled = deps.authEnabled === true;
+  /** With auth enabled: the sandbox user of the caller (never someone else); else null. */
+  const caller = (req: FastifyRequest) => (authEnabled ? sandbox.identityUser(req.identity.user) : null);
 
   /** POSTs a signed interaction to the service's own callback, as Slack does, and returns its answer. */
   const deliver = async (payload: object): Promise<CallbackAnswer> => {
@@ -115,7 +127,10 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
     return reply.code(200).send({ ok: true });
   });
 
-  app.get(`${SANDBOX_PREFIX}/users`, async () => ({ users: SANDBOX_USERS }));
+  app.get(`${SANDBOX_PREFIX}/users`, async (req) => {
+    const me = caller(req);
+    return me ? { users: [me], asCaller: true } : { users: SANDBOX_USERS, asCaller: false };
+  });
 
   app.get(`${SANDBOX_PREFIX}/channels`, async () => ({ channels: sandbox.listChannels() }));
 
@@ -124,7 +139,7 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
     if (!channel) return sendError(reply, 400, 'required: a channel name (deploys, #deploys) or id', 'query.channel');
     const id = sandboxChannelId(channel);
     const name = sandbox.listChannels().find((c) => c.id === id)?.name ?? channel.replace(/^#/, '');
-    const userId = str(req.query, 'userId');
+    const userId = caller(req)?.id ?? str(req.query, 'userId');
     return {
       channel: { id, name },
       messages: sandbox.channelMessages(id),
@@ -137,10 +152,12 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return sendError(reply, 400, 'expected a JSON object {channel, ts, actionId, userId}', 'body');
     }
-    for (const field of ['channel', 'ts', 'actionId', 'userId']) {
+    const me = caller(req);
+    for (const field of me ? ['channel', 'ts', 'actionId'] : ['channel', 'ts', 'actionId', 'userId']) {
       if (!str(body, field)) return sendError(reply, 400, 'required (a non-empty string)', field);
     }
-    const user = userById(str(body, 'userId'));
+    // With auth enabled the click is the caller's own, whatever userId says (no judging in someone else's name).
+    const user = me ?? userById(str(body, 'userId'));
     if (!user) return sendError(reply, 400, `no sandbox user with that id; one of ${SANDBOX_USERS.map((u) => u.id).join(', ')}`, 'userId');
     const channel = str(body, 'channel')!;
     const message = sandbox.message(channel, str(body, 'ts')!);
@@ -167,7 +184,7 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
   });
 
   app.get<{ Querystring: { userId?: string } }>(`${SANDBOX_PREFIX}/views`, async (req) => {
-    const userId = str(req.query, 'userId');
+    const userId = caller(req)?.id ?? str(req.query, 'userId');
     return {
       views: sandbox.openViews(userId).map((v) => ({ id: v.id, userId: v.userId, openedAt: v.openedAt, view: v.view, inputs: viewInputs(v.view) })),
     };
@@ -175,14 +192,15 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
 
   app.post<{ Params: { id: string } }>(`${SANDBOX_PREFIX}/views/:id/submit`, async (req, reply) => {
     const open = sandbox.view(req.params.id);
-    if (!open) return sendError(reply, 404, 'no open view with that id (submitted or closed already?)', 'id');
+    const me = caller(req);
+    if (!open || (me && open.userId !== me.id)) return sendError(reply, 404, 'no open view with that id (submitted or closed already?)', 'id');
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body !== 'object' || Array.isArray(body)) return sendError(reply, 400, 'expected a JSON object {values}', 'body');
     const values = body.values ?? {};
     if (typeof values !== 'object' || values === null || Array.isArray(values)) {
       return sendError(reply, 400, 'expected an object {block_id: {action_id: value}}', 'values');
     }
-    const user = body.userId === undefined ? userById(open.userId) : userById(str(body, 'userId'));
+    const user = me ?? (body.userId === undefined ? userById(open.userId) : userById(str(body, 'userId')));
     if (!user) return sendError(reply, 400, 'no sandbox user with that id', 'userId');
     let payload: Record<string, unknown>;
     try {
@@ -201,7 +219,9 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
   });
 
   app.post<{ Params: { id: string } }>(`${SANDBOX_PREFIX}/views/:id/close`, async (req, reply) => {
-    if (!sandbox.view(req.params.id)) return sendError(reply, 404, 'no open view with that id', 'id');
+    const open = sandbox.view(req.params.id);
+    const me = caller(req);
+    if (!open || (me && open.userId !== me.id)) return sendError(reply, 404, 'no open view with that id', 'id');
     // The reject dialog is opened without notify_on_close: Slack sends nothing when it is closed.
     sandbox.closeView(req.params.id);
     return { closed: true };

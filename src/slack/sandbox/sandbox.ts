@@ -122,6 +122,8 @@ export class SlackSandbox {
   private readonly views = new Map<string, SandboxView>();
   private readonly triggers = new Map<string, { userId: string; used: boolean }>();
   private readonly responseUrls = new Map<string, { channel: string; ts: string; userId: string }>();
+  /** Sandbox users made for logged-in callers (auth enabled), by id; see {@link identityUser}. */
+  private readonly identityUsers = new Map<string, SandboxUser>();
   private seq = 0;
   private readonly clock: () => number;
 
@@ -130,6 +132,28 @@ export class SlackSandbox {
     this.signingSecret = opts.signingSecret ?? randomBytes(32).toString('hex');
     this.scopes = [...opts.scopes];
     this.clock = opts.clock ?? Date.now;
+  }
+
+  /**
+   * The sandbox user standing for an authenticated caller (used when auth is enabled, so that a sandbox click is
+   * always made as the caller): id `U0SBX` + 10 hex digits of the SHA-1 of the lowercased user, users.info answers
+   * `user` as the profile email, so the callback judges as exactly that identity. Made on first use, kept in memory.
+   */
+  identityUser(user: string): SandboxUser {
+    const id = `U0SBX${createHash('sha1').update(user.toLowerCase()).digest('hex').slice(0, 10).toUpperCase()}`;
+    let u = this.identityUsers.get(id);
+    if (!u) {
+      u = { id, name: user.split('@')[0] || user, realName: user, email: user };
+      this.identityUsers.set(id, u);
+      trim(this.identityUsers);
+    }
+    return u;
+  }
+
+  /** A sandbox user by id: the fixed ones or one made by {@link identityUser}; undefined when unknown. */
+  user(id: string | undefined): SandboxUser | undefined {
+    if (id === undefined) return undefined;
+    return SANDBOX_USERS.find((u) => u.id === id) ?? this.identityUsers.get(id);
   }
 
   /** A new ts, unique in the sandbox: `<epoch seconds>.<6-digit sequence>`. */
@@ -214,7 +238,7 @@ export class SlackSandbox {
       }
       case 'chat.postEphemeral': {
         if (typeof args.channel !== 'string' || args.channel.trim() === '') return fail('channel_not_found');
-        if (typeof args.user !== 'string' || !SANDBOX_USERS.some((u) => u.id === args.user)) return fail('user_not_found');
+        if (typeof args.user !== 'string' || !this.user(args.user)) return fail('user_not_found');
         const text = typeof args.text === 'string' ? args.text : '';
         if (text === '') return fail('no_text');
         const ts = this.nextTs();
@@ -231,7 +255,7 @@ export class SlackSandbox {
         return { body: { ok: true, message_ts: ts } };
       }
       case 'users.info': {
-        const u = SANDBOX_USERS.find((x) => x.id === args.user);
+        const u = typeof args.user === 'string' ? this.user(args.user) : undefined;
         if (!u) return fail('user_not_found');
         return {
           body: {

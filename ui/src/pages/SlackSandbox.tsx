@@ -229,8 +229,12 @@ export default function SlackSandbox() {
   }, [channel, userId]);
 
   useEffect(() => {
-    getJson<{ users: SandboxUser[] }>(`${BASE}/users`).then(
-      (r) => setUsers(r.users),
+    getJson<{ users: SandboxUser[]; asCaller?: boolean }>(`${BASE}/users`).then(
+      (r) => {
+        setUsers(r.users);
+        // With auth enabled the service lists only the logged-in caller: every click is theirs.
+        if (r.asCaller && r.users[0]) setUserId(r.users[0].id);
+      },
       (err) => (err as { status?: number }).status === 404 && setOff((err as Error).message),
     );
   }, []);

@@ -71,6 +71,18 @@ export function urlProblem(url: string): string | null {
   return null;
 }
 
+/**
+ * Header names (lowercase) a webhook stage may not send: `Cookie`, and the trusted identity header
+ * (`auth.trustedHeader`, default `X-SPINNAKER-USER`) — a stage calling this service itself through a trusted
+ * proxy address would otherwise act as whoever it names. Our own rule (orca has none); refused at save and at run.
+ */
+const forbiddenHeaders = new Set(['cookie', 'x-spinnaker-user']);
+
+/** Adds a header name (case-insensitive) webhook stages may not send; the service adds `auth.trustedHeader`. */
+export function forbidWebhookHeader(name: string): void {
+  forbiddenHeaders.add(name.trim().toLowerCase());
+}
+
 /** zod schema of the webhook stage's own fields. */
 export const webhookSchema = z
   .object({
@@ -95,6 +107,13 @@ export const webhookSchema = z
       .superRefine((h, ctx) => {
         for (const [name, v] of Object.entries(h)) {
           if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not a valid HTTP header name' });
+          else if (forbiddenHeaders.has(name.toLowerCase())) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'a webhook stage may not send the identity header or Cookie: a call back to this service would act as the user it names',
+            });
+          }
           else if (/[\r\n\0]/.test(Array.isArray(v) ? v.join() : String(v))) ctx.addIssue({ code: 'custom', path: [name], message: 'header values must not contain line breaks' });
         }
       })
