@@ -43,7 +43,7 @@ import {
   type ManualJudgementConstraint,
   type PromotionStatus,
 } from './model.js';
-import { sortNewestFirst } from './ordering.js';
+import { sortNewestFirst, versionRefusal } from './ordering.js';
 import { parseIsoDuration } from './duration.js';
 import { inAllowedTimes } from './allowed-times.js';
 import { validateDeliveryConfig } from './validate.js';
@@ -291,6 +291,9 @@ export class ManagedDelivery {
       if (!config.artifacts.some((a) => a.reference === v.reference)) {
         throw new NotFoundError(`delivery config ${config.name} has no artifact with reference ${v.reference} (has: ${config.artifacts.map((a) => a.reference).join(', ')})`);
       }
+      // Versions are ordered by their artifact's rule (ordering.ts), so one that the rule cannot place is refused.
+      const refusal = versionRefusal(config.artifacts.find((a) => a.reference === v.reference)!, v.version);
+      if (refusal) throw new BadRequestError(refusal, [{ path: 'body.version', message: refusal }]);
       const added = await tx.managed.versions.add(version, now);
       if (added) await tx.managed.evaluations.request(v.application, now);
       await hooks.record?.(tx, { created: added });
@@ -567,7 +570,7 @@ export class ManagedDelivery {
     const vetoes = await repos.managed.marks.vetoes(application);
     const artifacts: Array<{ artifact: DeliveryArtifact; versions: ArtifactVersion[] }> = [];
     for (const artifact of config.artifacts) {
-      const versions = sortNewestFirst(artifact.type, await repos.managed.versions.list(application, artifact.reference));
+      const versions = sortNewestFirst(artifact, await repos.managed.versions.list(application, artifact.reference));
       artifacts.push({ artifact, versions });
     }
     return {
@@ -643,7 +646,7 @@ export class ManagedDelivery {
       out.next = out.next === null ? at : Math.min(out.next, at);
     };
     for (const artifact of config.artifacts) {
-      const versions = sortNewestFirst(artifact.type, await tx.managed.versions.list(application, artifact.reference));
+      const versions = sortNewestFirst(artifact, await tx.managed.versions.list(application, artifact.reference));
       for (const env of config.environments) {
         const deployments = (await tx.managed.environments.deployments(application)).filter((d) => d.reference === artifact.reference);
         const here = deployments.filter((d) => d.environment === env.name);

@@ -44,7 +44,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
     const env = config?.environments.find((e) => e.name === p.environment);
     const state = await repos.environments.state(p.application, p.environment, p.reference, p.version, MANUAL_JUDGEMENT);
     if (!config || !artifact || !env || !state) return null;
-    const versions = sortNewestFirst(artifact.type, await repos.versions.list(p.application, p.reference));
+    const versions = sortNewestFirst(artifact, await repos.versions.list(p.application, p.reference));
     const v = versions.find((x) => x.version === p.version);
     const current = (await repos.environments.deployments(p.application)).find((d) => d.environment === p.environment && d.reference === p.reference && d.status === 'CURRENT')?.version ?? null;
     const ci = current === null ? -1 : versions.findIndex((x) => x.version === current);

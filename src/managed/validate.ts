@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { BadRequestError } from '../engine/errors.js';
+import { DEFAULT_TAG_VERSION_STRATEGY, TAG_VERSION_STRATEGIES } from './ordering.js';
 import { ARTIFACT_TYPES, NOTIFICATION_FREQUENCIES, type DeliveryConfig } from './model.js';
 import { parseIsoDuration } from './duration.js';
 import { parseDays, parseHours, validTimeZone } from './allowed-times.js';
@@ -65,6 +66,7 @@ const schema = z.object(
             name: str().min(1, 'expected a non-empty string'),
             type: z.enum(ARTIFACT_TYPES, { error: `expected one of ${ARTIFACT_TYPES.join(', ')}` }),
             reference: str().min(1, 'expected a non-empty string').max(256, 'expected at most 256 characters').optional(),
+            tagVersionStrategy: z.enum(TAG_VERSION_STRATEGIES, { error: `expected one of ${TAG_VERSION_STRATEGIES.join(', ')} (keel's tagVersionStrategy; default ${DEFAULT_TAG_VERSION_STRATEGY})` }).optional(),
           })
           .passthrough(),
         { error: 'expected a list of artifacts' },
@@ -145,7 +147,8 @@ export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
     const reference = a.reference ?? a.name;
     if (refs.has(reference)) issues.push({ path: `artifacts[${i}].reference`, message: `duplicate reference "${reference}"` });
     refs.add(reference);
-    return { name: a.name, type: a.type, reference };
+    if (a.tagVersionStrategy !== undefined && a.type !== 'docker') issues.push({ path: `artifacts[${i}].tagVersionStrategy`, message: 'only docker artifacts have a tagVersionStrategy' });
+    return { name: a.name, type: a.type, reference, ...(a.type === 'docker' ? { tagVersionStrategy: a.tagVersionStrategy ?? DEFAULT_TAG_VERSION_STRATEGY } : {}) };
   });
   const envNames = new Map<string, number>();
   c.environments.forEach((e, i) => {
@@ -164,6 +167,7 @@ export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
       } else if (k.type === 'manual-judgement') {
         const ms = k.timeout === undefined ? 0 : parseIsoDuration(k.timeout);
         if (ms === null) issues.push({ path: `${at}.timeout`, message: `"${k.timeout!.slice(0, 40)}" is not an ISO-8601 duration (e.g. P5D, PT4H)` });
+        else if (k.timeout !== undefined && ms <= 0) issues.push({ path: `${at}.timeout`, message: 'a zero timeout would fail every judgement at once; give a positive duration or leave timeout out to wait forever' });
         else if (ms > MAX_TIMEOUT_MS) issues.push({ path: `${at}.timeout`, message: 'longer than 10 years; leave timeout out to wait forever' });
       } else {
         k.windows.forEach((w, n) => {
