@@ -49,6 +49,9 @@ import { inAllowedTimes } from './allowed-times.js';
 import { validateDeliveryConfig } from './validate.js';
 import type { JudgmentAccess } from '../engine/judge.js';
 
+/** The comment of a PENDING judgement closed because its constraint (or environment) left the delivery config. */
+export const CONSTRAINT_REMOVED = 'constraint removed from the delivery config';
+
 /** The stateful constraint type (keel's spelling, kept on the wire). */
 export const MANUAL_JUDGEMENT = 'manual-judgement';
 
@@ -251,8 +254,9 @@ export class ManagedDelivery {
       if (before && before.application !== config.application) await hooks.check?.(tx, before.application);
       await tx.managed.configs.upsert(config, now);
       await tx.managed.evaluations.request(config.application, now);
+      if (before) notified = (await this.closeRemovedJudgements(tx, before, config, now)) || notified;
       if (before && JSON.stringify(before) !== JSON.stringify(config)) {
-        notified = await this.queueNotices(tx, config, null, { event: 'delivery_config_changed', reference: null, version: null, user: null, detail: config.name, executionId: null }, String(now));
+        notified = (await this.queueNotices(tx, config, null, { event: 'delivery_config_changed', reference: null, version: null, user: null, detail: config.name, executionId: null }, String(now))) || notified;
       }
       await hooks.record?.(tx, { config, created: !before, changed: !before || JSON.stringify(before) !== JSON.stringify(config) });
     });
@@ -378,6 +382,29 @@ export class ManagedDelivery {
     if (outcome.outcome === 'accepted') this.requested();
     if (queued) this.opts.onOutbox?.();
     return outcome;
+  }
+
+  /**
+   * After a config change: every PENDING manual judgement whose environment, artifact or `manual-judgement`
+   * constraint is gone from the new config is closed (FAIL, comment {@link CONSTRAINT_REMOVED}, so its Slack
+   * buttons go away: the message is re-rendered from the old environment's notifications). keel drops such states
+   * with the constraint; we keep the record and say why. Returns true when it queued Slack updates.
+   */
+  private async closeRemovedJudgements(tx: Repositories, before: DeliveryConfig, after: DeliveryConfig, now: number): Promise<boolean> {
+    let queued = false;
+    for (const s of await tx.managed.environments.states(before.application)) {
+      if (s.type !== MANUAL_JUDGEMENT || s.status !== 'PENDING') continue;
+      const env = after.environments.find((e) => e.name === s.environment);
+      const stillJudged = env && judgementOf(env) && after.artifacts.some((a) => a.reference === s.artifactReference);
+      if (stillJudged) continue;
+      const key = { application: s.application, environment: s.environment, reference: s.artifactReference, version: s.artifactVersion };
+      if (await tx.managed.environments.decide({ ...key, type: MANUAL_JUDGEMENT }, 'PENDING', { status: 'FAIL', judgedBy: null, judgedBySlackUserId: null, comment: CONSTRAINT_REMOVED }, now)) {
+        this.log.info({ ...key }, 'manual judgement closed: constraint removed from the delivery config');
+        const old = before.environments.find((e) => e.name === s.environment);
+        if (old) queued = (await this.queueUpdates(tx, old, key)) || queued;
+      }
+    }
+    return queued;
   }
 
   /** Queues the replacement of every judgement message of a version (rendered from the state at delivery time). */
@@ -645,6 +672,23 @@ export class ManagedDelivery {
     const soon = (at: number) => {
       out.next = out.next === null ? at : Math.min(out.next, at);
     };
+    // Timeouts first, in a pass of their own: every PENDING judgement whose deadline has passed fails now, whatever
+    // holds its environment (a pin, a newer pending version, an allowed-times window); the next one schedules a look.
+    for (const s of await tx.managed.environments.states(application)) {
+      if (s.type !== MANUAL_JUDGEMENT || s.status !== 'PENDING' || s.deadline === null) continue;
+      if (now < s.deadline) {
+        soon(s.deadline);
+        continue;
+      }
+      const env = config.environments.find((e) => e.name === s.environment);
+      const mj = env ? judgementOf(env) : undefined;
+      const key = { application, environment: s.environment, reference: s.artifactReference, version: s.artifactVersion };
+      const comment = mj?.timeout ? `Timed out after ${mj.timeout}` : 'Timed out';
+      if (await tx.managed.environments.decide({ ...key, type: MANUAL_JUDGEMENT }, 'PENDING', { status: 'FAIL', judgedBy: null, judgedBySlackUserId: null, comment }, now)) {
+        this.log.info({ ...key }, 'manual judgement timed out');
+        if (env) out.outbox = (await this.queueUpdates(tx, env, key)) || out.outbox;
+      }
+    }
     for (const artifact of config.artifacts) {
       const versions = sortNewestFirst(artifact, await tx.managed.versions.list(application, artifact.reference));
       for (const env of config.environments) {
@@ -749,16 +793,9 @@ export class ManagedDelivery {
             }
           }
         }
-        if (state.status === 'PENDING' && state.deadline !== null && now >= state.deadline) {
-          const comment = `Timed out after ${mj.timeout}`;
-          if (await tx.managed.environments.decide({ ...key, type: MANUAL_JUDGEMENT }, 'PENDING', { status: 'FAIL', judgedBy: null, judgedBySlackUserId: null, comment }, now)) {
-            this.log.info({ ...key }, 'manual judgement timed out');
-            out.outbox = (await this.queueUpdates(tx, env, key)) || out.outbox;
-          }
-          continue;
-        }
         if (state.status === 'PENDING' || state.status === 'NOT_EVALUATED') {
-          // A pending judgement holds the environment: no jumping past it to an older version (keel).
+          // A pending judgement holds the environment: no jumping past it to an older version (keel). Its timeout
+          // is handled by the timeout pass in evaluate(), which also schedules the look at its deadline.
           if (state.deadline !== null) out.next = state.deadline;
           return out;
         }

@@ -40,10 +40,11 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
   async function view(p: ManagedSlackPayload): Promise<ManagedJudgementView | null> {
     const repos = store.repos.managed;
     const config = await repos.configs.byApplication(p.application);
-    const artifact = config?.artifacts.find((a) => a.reference === p.reference);
-    const env = config?.environments.find((e) => e.name === p.environment);
+    // An environment or artifact removed from the config still renders (its judgement was closed: no buttons).
+    const artifact = config?.artifacts.find((a) => a.reference === p.reference) ?? { name: p.reference, type: 'docker' as const, reference: p.reference };
+    const env = config?.environments.find((e) => e.name === p.environment) ?? { name: p.environment, constraints: [], notifications: [] };
     const state = await repos.environments.state(p.application, p.environment, p.reference, p.version, MANUAL_JUDGEMENT);
-    if (!config || !artifact || !env || !state) return null;
+    if (!config || !state) return null;
     const versions = sortNewestFirst(artifact, await repos.versions.list(p.application, p.reference));
     const v = versions.find((x) => x.version === p.version);
     const current = (await repos.environments.deployments(p.application)).find((d) => d.environment === p.environment && d.reference === p.reference && d.status === 'CURRENT')?.version ?? null;
