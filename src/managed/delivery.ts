@@ -40,12 +40,14 @@ import {
   type DeliveryConfig,
   type DeliveryEnvironment,
   type Deployment,
+  type AllowedTimesConstraint,
+  type ConstraintStatus,
   type ManualJudgementConstraint,
   type PromotionStatus,
 } from './model.js';
 import { sortNewestFirst, versionRefusal } from './ordering.js';
 import { parseIsoDuration } from './duration.js';
-import { inAllowedTimes } from './allowed-times.js';
+import { describeWindows, inAllowedTimes, nextWindowOpens } from './allowed-times.js';
 import { validateDeliveryConfig } from './validate.js';
 import type { JudgmentAccess } from '../engine/judge.js';
 
@@ -557,6 +559,10 @@ export class ManagedDelivery {
         await tx.managed.evaluations.request(req.application, now);
         notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'marked_as_bad', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, 'veto');
         notified = (await this.queueRerenders(tx, t.env, req.application, t.reference, 'veto')) || notified;
+        // Environments that depend on this one: their judgement messages warn that the version will not deploy.
+        for (const e of t.config.environments.filter((x) => x.constraints.some((c) => c.type === 'depends-on' && c.environment === t.env.name))) {
+          notified = (await this.queueRerenders(tx, e, req.application, t.reference, 'upstream-veto')) || notified;
+        }
       }
       await hooks.record?.(tx, { reference: t.reference, added: ok });
       return ok;
@@ -595,6 +601,7 @@ export class ManagedDelivery {
     const states = await repos.managed.environments.states(application);
     const pins = await repos.managed.marks.pins(application);
     const vetoes = await repos.managed.marks.vetoes(application);
+    const now = this.clock();
     const artifacts: Array<{ artifact: DeliveryArtifact; versions: ArtifactVersion[] }> = [];
     for (const artifact of config.artifacts) {
       const versions = sortNewestFirst(artifact, await repos.managed.versions.list(application, artifact.reference));
@@ -603,7 +610,9 @@ export class ManagedDelivery {
     return {
       application,
       deliveryConfig: config.name,
-      environments: config.environments.map((env) => ({
+      environments: config.environments.map((env) => {
+        const window = windowSummary(env, now);
+        return {
         name: env.name,
         artifacts: artifacts.map(({ artifact, versions }) => {
           const mine = deployments.filter((d) => d.environment === env.name && d.reference === artifact.reference);
@@ -623,17 +632,20 @@ export class ManagedDelivery {
               return {
                 version: v.version,
                 createdAt: v.createdAt,
-                state: veto && d?.status !== 'CURRENT' && d?.status !== 'DEPLOYING' ? 'VETOED' : promotionStatus(d, cs, i > currentIdx),
+                // A judgement closed because its constraint left the config no longer decides the state.
+                state: veto && d?.status !== 'CURRENT' && d?.status !== 'DEPLOYING' ? 'VETOED' : promotionStatus(d, cs.filter((s) => env.constraints.some((c) => c.type === s.type)), i > currentIdx),
                 ...(veto ? { vetoed: { by: veto.by, comment: veto.comment, at: veto.at } } : {}),
                 ...(d ? { deployment: { status: d.status, executionId: d.executionId, detail: d.detail } } : {}),
                 constraints: cs.map((s) => ({ type: s.type, status: s.status, judgedBy: s.judgedBy, judgedAt: s.judgedAt, comment: s.comment })),
+                constraintSummaries: constraintSummaries({ env, artifact, version: v.version, deployments, states: cs, vetoes, pin, now, window }),
                 gitMetadata: v.gitMetadata,
                 buildMetadata: v.buildMetadata,
               };
             }),
           };
         }),
-      })),
+        };
+      }),
     };
   }
 
@@ -757,16 +769,21 @@ export class ManagedDelivery {
       if (pinned && current !== pin.version && !failedSincePin) out.deployed = await this.deploy(tx, config, env, artifact, pinned, now);
       return out;
     }
-    const vetoed = new Set((await tx.managed.marks.vetoes(config.application)).filter((x) => x.environment === env.name && x.reference === artifact.reference).map((x) => x.version));
+    const allVetoes = (await tx.managed.marks.vetoes(config.application)).filter((x) => x.reference === artifact.reference);
+    const vetoed = new Set(allVetoes.filter((x) => x.environment === env.name).map((x) => x.version));
     const currentIdx = current === undefined ? versions.length : versions.findIndex((v) => v.version === current);
     // A vetoed current version: older versions are candidates too (the environment rolls back).
     const limit = currentIdx < 0 || (current !== undefined && vetoed.has(current)) ? versions.length : currentIdx;
     for (const v of versions.slice(0, limit)) {
       if (vetoed.has(v.version) || v.version === current) continue;
       if (here.some((d) => d.version === v.version && d.status === 'FAILED')) continue;
-      // Stateless: depends-on (deployed successfully to the other environment).
+      // Stateless: depends-on (deployed successfully to the other environment and not marked as bad there, as
+      // keel's wasSuccessfullyDeployedTo: a veto in test keeps the version out of prod).
       const dependsOk = env.constraints.every(
-        (c) => c.type !== 'depends-on' || all.some((d) => d.environment === c.environment && d.version === v.version && (d.status === 'CURRENT' || d.status === 'PREVIOUS')),
+        (c) =>
+          c.type !== 'depends-on' ||
+          (all.some((d) => d.environment === c.environment && d.version === v.version && (d.status === 'CURRENT' || d.status === 'PREVIOUS')) &&
+            !allVetoes.some((x) => x.environment === c.environment && x.version === v.version)),
       );
       if (!dependsOk) continue;
       // Stateless, the same for every version: allowed-times.
@@ -865,4 +882,68 @@ function promotionStatus(d: Deployment | undefined, states: ConstraintState[], o
   if (states.some((s) => constraintFailed(s.status)) || olderThanCurrent) return 'SKIPPED';
   if (states.length > 0 && states.every((s) => constraintPassed(s.status))) return 'APPROVED';
   return 'PENDING';
+}
+
+/**
+ * One constraint's summary for a version in an environment, as `GET /managed/application/{app}` returns it in
+ * `constraintSummaries` (keel's constraint summaries, flattened): `status` is keel's ConstraintStatus and `detail`
+ * says why in words ("waiting for test", "1.5.0 failed to deploy to test", "outside mon-fri 9-17 UTC; next window
+ * opens 2026-11-30T09:00Z", "prod is pinned to 1.7.0"). `pinned` is our extension (keel shows pins apart).
+ */
+export interface ConstraintSummary {
+  type: 'depends-on' | 'allowed-times' | 'manual-judgement' | 'pinned';
+  status: ConstraintStatus;
+  detail: string;
+}
+
+/** The allowed-times summary of an environment now (the same for every version), or null without windows. */
+function windowSummary(env: DeliveryEnvironment, now: number): ConstraintSummary | null {
+  const windows = env.constraints.filter((c): c is AllowedTimesConstraint => c.type === 'allowed-times');
+  if (windows.length === 0) return null;
+  const closed = windows.find((c) => !inAllowedTimes(c.windows, c.tz, now));
+  if (!closed) return { type: 'allowed-times', status: 'PASS', detail: `inside ${windows.map((c) => describeWindows(c.windows, c.tz)).join('; ')}` };
+  const opens = nextWindowOpens(closed.windows, closed.tz, now);
+  const at = opens === null ? '' : `; next window opens ${new Date(opens).toISOString().replace(/:00\.000Z$/, 'Z')}`;
+  return { type: 'allowed-times', status: 'PENDING', detail: `outside ${describeWindows(closed.windows, closed.tz)}${at}` };
+}
+
+function constraintSummaries(x: {
+  env: DeliveryEnvironment;
+  artifact: DeliveryArtifact;
+  version: string;
+  deployments: Deployment[];
+  states: ConstraintState[];
+  vetoes: Array<{ environment: string; reference: string; version: string; by: string; comment: string | null }>;
+  pin: { version: string; by: string } | undefined;
+  now: number;
+  window: ConstraintSummary | null;
+}): ConstraintSummary[] {
+  const out: ConstraintSummary[] = [];
+  if (x.pin) {
+    out.push(
+      x.pin.version === x.version
+        ? { type: 'pinned', status: 'OVERRIDE_PASS', detail: `pinned here by ${x.pin.by}` }
+        : { type: 'pinned', status: 'PENDING', detail: `${x.env.name} is pinned to ${x.pin.version}` },
+    );
+  }
+  for (const c of x.env.constraints) {
+    if (c.type === 'depends-on') {
+      const d = x.deployments.find((y) => y.environment === c.environment && y.reference === x.artifact.reference && y.version === x.version);
+      const veto = x.vetoes.find((y) => y.environment === c.environment && y.reference === x.artifact.reference && y.version === x.version);
+      if (veto) out.push({ type: c.type, status: 'FAIL', detail: `${x.version} was marked as bad in ${c.environment} by ${veto.by}${veto.comment ? ` (${veto.comment})` : ''}` });
+      else if (d?.status === 'CURRENT' || d?.status === 'PREVIOUS') out.push({ type: c.type, status: 'PASS', detail: `deployed to ${c.environment}` });
+      else if (d?.status === 'FAILED') out.push({ type: c.type, status: 'FAIL', detail: `${x.version} failed to deploy to ${c.environment}` });
+      else if (d?.status === 'DEPLOYING') out.push({ type: c.type, status: 'PENDING', detail: `deploying to ${c.environment}` });
+      else out.push({ type: c.type, status: 'PENDING', detail: `waiting for ${c.environment}` });
+    }
+  }
+  if (x.window) out.push(x.window);
+  const mj = judgementOf(x.env);
+  if (mj) {
+    const s = x.states.find((y) => y.type === MANUAL_JUDGEMENT);
+    if (!s) out.push({ type: 'manual-judgement', status: 'NOT_EVALUATED', detail: 'not asked yet: asked once the other constraints pass' });
+    else if (s.status === 'PENDING') out.push({ type: 'manual-judgement', status: 'PENDING', detail: `awaiting judgement${s.deadline !== null ? `; times out ${new Date(s.deadline).toISOString()}` : ''}` });
+    else out.push({ type: 'manual-judgement', status: s.status, detail: decidedText(s) });
+  }
+  return out;
 }

@@ -51,7 +51,9 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
     const ci = current === null ? -1 : versions.findIndex((x) => x.version === current);
     const vi = versions.findIndex((x) => x.version === p.version);
     const pin = (await repos.marks.pins(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference);
-    const veto = (await repos.marks.vetoes(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference && x.version === p.version);
+    const vetoes = (await repos.marks.vetoes(p.application)).filter((x) => x.reference === p.reference && x.version === p.version);
+    const veto = vetoes.find((x) => x.environment === p.environment);
+    const upstream = vetoes.find((x) => env.constraints.some((c) => c.type === 'depends-on' && c.environment === x.environment));
     const g = v?.gitMetadata ?? null;
     const repo = g?.repo === undefined ? undefined : typeof g.repo === 'string' ? g.repo : g.repo.name;
     return {
@@ -80,6 +82,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
       comment: state.comment,
       pinned: pin ? { version: pin.version, by: pin.by, comment: pin.comment } : null,
       vetoed: veto ? { by: veto.by, comment: veto.comment } : null,
+      dependencyVetoed: upstream ? { environment: upstream.environment, by: upstream.by, comment: upstream.comment } : null,
       timeout: env.constraints.flatMap((c) => (c.type === 'manual-judgement' && c.timeout ? [c.timeout] : []))[0] ?? null,
     };
   }
