@@ -48,7 +48,7 @@ import {
 import { sortNewestFirst, versionRefusal } from './ordering.js';
 import { parseIsoDuration } from './duration.js';
 import { describeWindows, inAllowedTimes, nextWindowOpens } from './allowed-times.js';
-import { validateDeliveryConfig } from './validate.js';
+import { rawDeployTargets, validateDeliveryConfig } from './validate.js';
 import type { JudgmentAccess } from '../engine/judge.js';
 
 /** The comment of a PENDING judgement closed because its constraint (or environment) left the delivery config. */
@@ -233,7 +233,18 @@ export class ManagedDelivery {
    *   saved pipeline; ConflictError when another config already manages the application.
    */
   async submitConfig(doc: unknown, hooks: ManagedTxHooks<{ config: DeliveryConfig; changed: boolean; created: boolean }> = {}): Promise<DeliveryConfig> {
-    const config = validateDeliveryConfig(doc);
+    let config: DeliveryConfig;
+    try {
+      config = validateDeliveryConfig(doc);
+    } catch (err) {
+      // Every problem at once: unknown deploy pipelines are listed with the other issues.
+      if (!(err instanceof BadRequestError)) throw err;
+      const issues = [...err.issues];
+      for (const t of rawDeployTargets(doc)) {
+        if (!(await findPipeline(this.opts.store.repos, t.application, t.pipeline))) issues.push({ path: t.path, message: `no pipeline "${t.pipeline.slice(0, 100)}" in application ${t.application.slice(0, 100)}` });
+      }
+      throw new BadRequestError(`invalid delivery config: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, issues);
+    }
     const now = this.clock();
     let notified = false;
     await this.opts.store.transaction(async (tx) => {
@@ -865,6 +876,18 @@ export class ManagedDelivery {
 /** The dedupe key of a managed judgement delivery. */
 export function managedSlackKey(kind: string, p: ManagedSlackPayload): string {
   return [kind, p.application, p.environment, p.reference, p.version, p.address].map(encodeURIComponent).join(':');
+}
+
+/**
+ * The delivery config whose environments deploy with pipeline `name` (or its `id`) of `application`, or undefined.
+ * Looks at the application's own config (the one a `deploy` without `application` points at); a config of another
+ * application naming this one in `deploy.application` is not found (the store has no list of configs).
+ */
+export async function deliveryConfigDeployingWith(tx: Repositories, application: string, name: string, id: string | undefined): Promise<{ config: string; environments: string[] } | undefined> {
+  const c = await tx.managed.configs.byApplication(application);
+  if (!c) return undefined;
+  const envs = c.environments.filter((e) => e.deploy && (e.deploy.application ?? c.application) === application && (e.deploy.pipeline === name || (id !== undefined && e.deploy.pipeline === id)));
+  return envs.length > 0 ? { config: c.name, environments: envs.map((e) => e.name) } : undefined;
 }
 
 async function findPipeline(tx: Repositories, application: string, nameOrId: string): Promise<PipelineConfig | undefined> {

@@ -139,7 +139,8 @@ export function readDocument(body: unknown): unknown {
  */
 export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
   const r = schema.safeParse(doc);
-  if (!r.success) fail(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+  // A shape error does not hide the rest: duplicates found in the raw document are listed with it.
+  if (!r.success) fail([...r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })), ...rawDuplicateIssues(doc)]);
   const c = r.data;
   const issues: Issue[] = [];
   const refs = new Set<string>();
@@ -289,3 +290,40 @@ export const pinBody = z.object(
   },
   { error: 'expected a JSON object {targetEnvironment, reference?, version, comment?}' },
 );
+
+/** Duplicate environment names and artifact references in a document that did not pass the shape check. */
+function rawDuplicateIssues(doc: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const d = doc as { environments?: unknown; artifacts?: unknown } | null;
+  const dupes = (list: unknown, key: (x: Record<string, unknown>) => unknown, path: (i: number) => string, what: string) => {
+    if (!Array.isArray(list)) return;
+    const seen = new Set<string>();
+    list.forEach((x, i) => {
+      const k = x && typeof x === 'object' ? key(x as Record<string, unknown>) : undefined;
+      if (typeof k !== 'string') return;
+      if (seen.has(k)) issues.push({ path: path(i), message: `duplicate ${what} "${k.slice(0, 100)}"` });
+      seen.add(k);
+    });
+  };
+  if (d && typeof d === 'object') {
+    dupes(d.environments, (x) => x.name, (i) => `environments[${i}].name`, 'environment');
+    dupes(d.artifacts, (x) => x.reference ?? x.name, (i) => `artifacts[${i}].reference`, 'reference');
+  }
+  return issues;
+}
+
+/**
+ * The `deploy` pipelines a (possibly invalid) delivery config document names, with their paths, so an unknown
+ * pipeline is reported together with every other problem. `application` defaults to the document's.
+ */
+export function rawDeployTargets(doc: unknown): Array<{ path: string; application: string; pipeline: string }> {
+  const d = doc as { application?: unknown; environments?: unknown } | null;
+  if (!d || typeof d !== 'object' || !Array.isArray(d.environments)) return [];
+  const out: Array<{ path: string; application: string; pipeline: string }> = [];
+  d.environments.forEach((e, i) => {
+    const dep = e && typeof e === 'object' ? (e as { deploy?: { pipeline?: unknown; application?: unknown } }).deploy : undefined;
+    const app = typeof dep?.application === 'string' ? dep.application : d.application;
+    if (dep && typeof dep.pipeline === 'string' && dep.pipeline !== '' && typeof app === 'string') out.push({ path: `environments[${i}].deploy.pipeline`, application: app, pipeline: dep.pipeline });
+  });
+  return out;
+}
