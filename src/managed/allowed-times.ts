@@ -111,3 +111,19 @@ export function inAllowedTimes(windows: Array<{ days?: string; hours?: string | 
   const { day, hour } = localDayHour(at, tz ?? 'UTC');
   return windows.some((w) => parseDays(w.days).has(day) && parseHours(w.hours).has(hour));
 }
+
+/**
+ * The start (epoch ms, on a quarter hour) of the next allowed-times window after `at`, looking up to 8 days ahead;
+ * null when none opens in that time (never for a validated config). `at` itself inside a window returns `at`.
+ */
+export function nextWindowOpens(windows: Array<{ days?: string; hours?: string | number }>, tz: string | undefined, at: number): number | null {
+  if (inAllowedTimes(windows, tz, at)) return at;
+  const step = 15 * 60_000;
+  for (let t = Math.ceil(at / step) * step; t <= at + 8 * 86_400_000; t += step) if (inAllowedTimes(windows, tz, t)) return t;
+  return null;
+}
+
+/** Words for the windows: `mon-fri 9-17 UTC`, `weekends or mon 22-2 Europe/Berlin`. */
+export function describeWindows(windows: Array<{ days?: string; hours?: string | number }>, tz: string | undefined): string {
+  return `${windows.map((w) => [w.days ?? 'every day', w.hours !== undefined ? String(w.hours) : 'all day'].join(' ')).join(' or ')} ${tz ?? 'UTC'}`;
+}

@@ -40,14 +40,19 @@ import {
   type DeliveryConfig,
   type DeliveryEnvironment,
   type Deployment,
+  type AllowedTimesConstraint,
+  type ConstraintStatus,
   type ManualJudgementConstraint,
   type PromotionStatus,
 } from './model.js';
-import { sortNewestFirst } from './ordering.js';
+import { sortNewestFirst, versionRefusal } from './ordering.js';
 import { parseIsoDuration } from './duration.js';
-import { inAllowedTimes } from './allowed-times.js';
-import { validateDeliveryConfig } from './validate.js';
+import { describeWindows, inAllowedTimes, nextWindowOpens } from './allowed-times.js';
+import { rawDeployTargets, validateDeliveryConfig } from './validate.js';
 import type { JudgmentAccess } from '../engine/judge.js';
+
+/** The comment of a PENDING judgement closed because its constraint (or environment) left the delivery config. */
+export const CONSTRAINT_REMOVED = 'constraint removed from the delivery config';
 
 /** The stateful constraint type (keel's spelling, kept on the wire). */
 export const MANUAL_JUDGEMENT = 'manual-judgement';
@@ -228,7 +233,18 @@ export class ManagedDelivery {
    *   saved pipeline; ConflictError when another config already manages the application.
    */
   async submitConfig(doc: unknown, hooks: ManagedTxHooks<{ config: DeliveryConfig; changed: boolean; created: boolean }> = {}): Promise<DeliveryConfig> {
-    const config = validateDeliveryConfig(doc);
+    let config: DeliveryConfig;
+    try {
+      config = validateDeliveryConfig(doc);
+    } catch (err) {
+      // Every problem at once: unknown deploy pipelines are listed with the other issues.
+      if (!(err instanceof BadRequestError)) throw err;
+      const issues = [...err.issues];
+      for (const t of rawDeployTargets(doc)) {
+        if (!(await findPipeline(this.opts.store.repos, t.application, t.pipeline))) issues.push({ path: t.path, message: `no pipeline "${t.pipeline.slice(0, 100)}" in application ${t.application.slice(0, 100)}` });
+      }
+      throw new BadRequestError(`invalid delivery config: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, issues);
+    }
     const now = this.clock();
     let notified = false;
     await this.opts.store.transaction(async (tx) => {
@@ -251,8 +267,9 @@ export class ManagedDelivery {
       if (before && before.application !== config.application) await hooks.check?.(tx, before.application);
       await tx.managed.configs.upsert(config, now);
       await tx.managed.evaluations.request(config.application, now);
+      if (before) notified = (await this.closeRemovedJudgements(tx, before, config, now)) || notified;
       if (before && JSON.stringify(before) !== JSON.stringify(config)) {
-        notified = await this.queueNotices(tx, config, null, { event: 'delivery_config_changed', reference: null, version: null, user: null, detail: config.name, executionId: null }, String(now));
+        notified = (await this.queueNotices(tx, config, null, { event: 'delivery_config_changed', reference: null, version: null, user: null, detail: config.name, executionId: null }, String(now))) || notified;
       }
       await hooks.record?.(tx, { config, created: !before, changed: !before || JSON.stringify(before) !== JSON.stringify(config) });
     });
@@ -291,6 +308,9 @@ export class ManagedDelivery {
       if (!config.artifacts.some((a) => a.reference === v.reference)) {
         throw new NotFoundError(`delivery config ${config.name} has no artifact with reference ${v.reference} (has: ${config.artifacts.map((a) => a.reference).join(', ')})`);
       }
+      // Versions are ordered by their artifact's rule (ordering.ts), so one that the rule cannot place is refused.
+      const refusal = versionRefusal(config.artifacts.find((a) => a.reference === v.reference)!, v.version);
+      if (refusal) throw new BadRequestError(refusal, [{ path: 'body.version', message: refusal }]);
       const added = await tx.managed.versions.add(version, now);
       if (added) await tx.managed.evaluations.request(v.application, now);
       await hooks.record?.(tx, { created: added });
@@ -375,6 +395,29 @@ export class ManagedDelivery {
     if (outcome.outcome === 'accepted') this.requested();
     if (queued) this.opts.onOutbox?.();
     return outcome;
+  }
+
+  /**
+   * After a config change: every PENDING manual judgement whose environment, artifact or `manual-judgement`
+   * constraint is gone from the new config is closed (FAIL, comment {@link CONSTRAINT_REMOVED}, so its Slack
+   * buttons go away: the message is re-rendered from the old environment's notifications). keel drops such states
+   * with the constraint; we keep the record and say why. Returns true when it queued Slack updates.
+   */
+  private async closeRemovedJudgements(tx: Repositories, before: DeliveryConfig, after: DeliveryConfig, now: number): Promise<boolean> {
+    let queued = false;
+    for (const s of await tx.managed.environments.states(before.application)) {
+      if (s.type !== MANUAL_JUDGEMENT || s.status !== 'PENDING') continue;
+      const env = after.environments.find((e) => e.name === s.environment);
+      const stillJudged = env && judgementOf(env) && after.artifacts.some((a) => a.reference === s.artifactReference);
+      if (stillJudged) continue;
+      const key = { application: s.application, environment: s.environment, reference: s.artifactReference, version: s.artifactVersion };
+      if (await tx.managed.environments.decide({ ...key, type: MANUAL_JUDGEMENT }, 'PENDING', { status: 'FAIL', judgedBy: null, judgedBySlackUserId: null, comment: CONSTRAINT_REMOVED }, now)) {
+        this.log.info({ ...key }, 'manual judgement closed: constraint removed from the delivery config');
+        const old = before.environments.find((e) => e.name === s.environment);
+        if (old) queued = (await this.queueUpdates(tx, old, key)) || queued;
+      }
+    }
+    return queued;
   }
 
   /** Queues the replacement of every judgement message of a version (rendered from the state at delivery time). */
@@ -527,6 +570,10 @@ export class ManagedDelivery {
         await tx.managed.evaluations.request(req.application, now);
         notified = await this.queueNotices(tx, t.config, t.env.name, { event: 'marked_as_bad', reference: t.reference, version: req.version, user: req.user, detail: req.comment, executionId: null }, 'veto');
         notified = (await this.queueRerenders(tx, t.env, req.application, t.reference, 'veto')) || notified;
+        // Environments that depend on this one: their judgement messages warn that the version will not deploy.
+        for (const e of t.config.environments.filter((x) => x.constraints.some((c) => c.type === 'depends-on' && c.environment === t.env.name))) {
+          notified = (await this.queueRerenders(tx, e, req.application, t.reference, 'upstream-veto')) || notified;
+        }
       }
       await hooks.record?.(tx, { reference: t.reference, added: ok });
       return ok;
@@ -565,15 +612,18 @@ export class ManagedDelivery {
     const states = await repos.managed.environments.states(application);
     const pins = await repos.managed.marks.pins(application);
     const vetoes = await repos.managed.marks.vetoes(application);
+    const now = this.clock();
     const artifacts: Array<{ artifact: DeliveryArtifact; versions: ArtifactVersion[] }> = [];
     for (const artifact of config.artifacts) {
-      const versions = sortNewestFirst(artifact.type, await repos.managed.versions.list(application, artifact.reference));
+      const versions = sortNewestFirst(artifact, await repos.managed.versions.list(application, artifact.reference));
       artifacts.push({ artifact, versions });
     }
     return {
       application,
       deliveryConfig: config.name,
-      environments: config.environments.map((env) => ({
+      environments: config.environments.map((env) => {
+        const window = windowSummary(env, now);
+        return {
         name: env.name,
         artifacts: artifacts.map(({ artifact, versions }) => {
           const mine = deployments.filter((d) => d.environment === env.name && d.reference === artifact.reference);
@@ -593,17 +643,20 @@ export class ManagedDelivery {
               return {
                 version: v.version,
                 createdAt: v.createdAt,
-                state: veto && d?.status !== 'CURRENT' && d?.status !== 'DEPLOYING' ? 'VETOED' : promotionStatus(d, cs, i > currentIdx),
+                // A judgement closed because its constraint left the config no longer decides the state.
+                state: veto && d?.status !== 'CURRENT' && d?.status !== 'DEPLOYING' ? 'VETOED' : promotionStatus(d, cs.filter((s) => env.constraints.some((c) => c.type === s.type)), i > currentIdx),
                 ...(veto ? { vetoed: { by: veto.by, comment: veto.comment, at: veto.at } } : {}),
                 ...(d ? { deployment: { status: d.status, executionId: d.executionId, detail: d.detail } } : {}),
                 constraints: cs.map((s) => ({ type: s.type, status: s.status, judgedBy: s.judgedBy, judgedAt: s.judgedAt, comment: s.comment })),
+                constraintSummaries: constraintSummaries({ env, artifact, version: v.version, deployments, states: cs, vetoes, pin, now, window }),
                 gitMetadata: v.gitMetadata,
                 buildMetadata: v.buildMetadata,
               };
             }),
           };
         }),
-      })),
+        };
+      }),
     };
   }
 
@@ -642,8 +695,25 @@ export class ManagedDelivery {
     const soon = (at: number) => {
       out.next = out.next === null ? at : Math.min(out.next, at);
     };
+    // Timeouts first, in a pass of their own: every PENDING judgement whose deadline has passed fails now, whatever
+    // holds its environment (a pin, a newer pending version, an allowed-times window); the next one schedules a look.
+    for (const s of await tx.managed.environments.states(application)) {
+      if (s.type !== MANUAL_JUDGEMENT || s.status !== 'PENDING' || s.deadline === null) continue;
+      if (now < s.deadline) {
+        soon(s.deadline);
+        continue;
+      }
+      const env = config.environments.find((e) => e.name === s.environment);
+      const mj = env ? judgementOf(env) : undefined;
+      const key = { application, environment: s.environment, reference: s.artifactReference, version: s.artifactVersion };
+      const comment = mj?.timeout ? `Timed out after ${mj.timeout}` : 'Timed out';
+      if (await tx.managed.environments.decide({ ...key, type: MANUAL_JUDGEMENT }, 'PENDING', { status: 'FAIL', judgedBy: null, judgedBySlackUserId: null, comment }, now)) {
+        this.log.info({ ...key }, 'manual judgement timed out');
+        if (env) out.outbox = (await this.queueUpdates(tx, env, key)) || out.outbox;
+      }
+    }
     for (const artifact of config.artifacts) {
-      const versions = sortNewestFirst(artifact.type, await tx.managed.versions.list(application, artifact.reference));
+      const versions = sortNewestFirst(artifact, await tx.managed.versions.list(application, artifact.reference));
       for (const env of config.environments) {
         const deployments = (await tx.managed.environments.deployments(application)).filter((d) => d.reference === artifact.reference);
         const here = deployments.filter((d) => d.environment === env.name);
@@ -710,16 +780,21 @@ export class ManagedDelivery {
       if (pinned && current !== pin.version && !failedSincePin) out.deployed = await this.deploy(tx, config, env, artifact, pinned, now);
       return out;
     }
-    const vetoed = new Set((await tx.managed.marks.vetoes(config.application)).filter((x) => x.environment === env.name && x.reference === artifact.reference).map((x) => x.version));
+    const allVetoes = (await tx.managed.marks.vetoes(config.application)).filter((x) => x.reference === artifact.reference);
+    const vetoed = new Set(allVetoes.filter((x) => x.environment === env.name).map((x) => x.version));
     const currentIdx = current === undefined ? versions.length : versions.findIndex((v) => v.version === current);
     // A vetoed current version: older versions are candidates too (the environment rolls back).
     const limit = currentIdx < 0 || (current !== undefined && vetoed.has(current)) ? versions.length : currentIdx;
     for (const v of versions.slice(0, limit)) {
       if (vetoed.has(v.version) || v.version === current) continue;
       if (here.some((d) => d.version === v.version && d.status === 'FAILED')) continue;
-      // Stateless: depends-on (deployed successfully to the other environment).
+      // Stateless: depends-on (deployed successfully to the other environment and not marked as bad there, as
+      // keel's wasSuccessfullyDeployedTo: a veto in test keeps the version out of prod).
       const dependsOk = env.constraints.every(
-        (c) => c.type !== 'depends-on' || all.some((d) => d.environment === c.environment && d.version === v.version && (d.status === 'CURRENT' || d.status === 'PREVIOUS')),
+        (c) =>
+          c.type !== 'depends-on' ||
+          (all.some((d) => d.environment === c.environment && d.version === v.version && (d.status === 'CURRENT' || d.status === 'PREVIOUS')) &&
+            !allVetoes.some((x) => x.environment === c.environment && x.version === v.version)),
       );
       if (!dependsOk) continue;
       // Stateless, the same for every version: allowed-times.
@@ -746,16 +821,9 @@ export class ManagedDelivery {
             }
           }
         }
-        if (state.status === 'PENDING' && state.deadline !== null && now >= state.deadline) {
-          const comment = `Timed out after ${mj.timeout}`;
-          if (await tx.managed.environments.decide({ ...key, type: MANUAL_JUDGEMENT }, 'PENDING', { status: 'FAIL', judgedBy: null, judgedBySlackUserId: null, comment }, now)) {
-            this.log.info({ ...key }, 'manual judgement timed out');
-            out.outbox = (await this.queueUpdates(tx, env, key)) || out.outbox;
-          }
-          continue;
-        }
         if (state.status === 'PENDING' || state.status === 'NOT_EVALUATED') {
-          // A pending judgement holds the environment: no jumping past it to an older version (keel).
+          // A pending judgement holds the environment: no jumping past it to an older version (keel). Its timeout
+          // is handled by the timeout pass in evaluate(), which also schedules the look at its deadline.
           if (state.deadline !== null) out.next = state.deadline;
           return out;
         }
@@ -810,6 +878,18 @@ export function managedSlackKey(kind: string, p: ManagedSlackPayload): string {
   return [kind, p.application, p.environment, p.reference, p.version, p.address].map(encodeURIComponent).join(':');
 }
 
+/**
+ * The delivery config whose environments deploy with pipeline `name` (or its `id`) of `application`, or undefined.
+ * Looks at the application's own config (the one a `deploy` without `application` points at); a config of another
+ * application naming this one in `deploy.application` is not found (the store has no list of configs).
+ */
+export async function deliveryConfigDeployingWith(tx: Repositories, application: string, name: string, id: string | undefined): Promise<{ config: string; environments: string[] } | undefined> {
+  const c = await tx.managed.configs.byApplication(application);
+  if (!c) return undefined;
+  const envs = c.environments.filter((e) => e.deploy && (e.deploy.application ?? c.application) === application && (e.deploy.pipeline === name || (id !== undefined && e.deploy.pipeline === id)));
+  return envs.length > 0 ? { config: c.name, environments: envs.map((e) => e.name) } : undefined;
+}
+
 async function findPipeline(tx: Repositories, application: string, nameOrId: string): Promise<PipelineConfig | undefined> {
   const byId = await tx.pipelines.byId(nameOrId);
   if (byId && byId.application === application) return byId;
@@ -825,4 +905,68 @@ function promotionStatus(d: Deployment | undefined, states: ConstraintState[], o
   if (states.some((s) => constraintFailed(s.status)) || olderThanCurrent) return 'SKIPPED';
   if (states.length > 0 && states.every((s) => constraintPassed(s.status))) return 'APPROVED';
   return 'PENDING';
+}
+
+/**
+ * One constraint's summary for a version in an environment, as `GET /managed/application/{app}` returns it in
+ * `constraintSummaries` (keel's constraint summaries, flattened): `status` is keel's ConstraintStatus and `detail`
+ * says why in words ("waiting for test", "1.5.0 failed to deploy to test", "outside mon-fri 9-17 UTC; next window
+ * opens 2026-11-30T09:00Z", "prod is pinned to 1.7.0"). `pinned` is our extension (keel shows pins apart).
+ */
+export interface ConstraintSummary {
+  type: 'depends-on' | 'allowed-times' | 'manual-judgement' | 'pinned';
+  status: ConstraintStatus;
+  detail: string;
+}
+
+/** The allowed-times summary of an environment now (the same for every version), or null without windows. */
+function windowSummary(env: DeliveryEnvironment, now: number): ConstraintSummary | null {
+  const windows = env.constraints.filter((c): c is AllowedTimesConstraint => c.type === 'allowed-times');
+  if (windows.length === 0) return null;
+  const closed = windows.find((c) => !inAllowedTimes(c.windows, c.tz, now));
+  if (!closed) return { type: 'allowed-times', status: 'PASS', detail: `inside ${windows.map((c) => describeWindows(c.windows, c.tz)).join('; ')}` };
+  const opens = nextWindowOpens(closed.windows, closed.tz, now);
+  const at = opens === null ? '' : `; next window opens ${new Date(opens).toISOString().replace(/:00\.000Z$/, 'Z')}`;
+  return { type: 'allowed-times', status: 'PENDING', detail: `outside ${describeWindows(closed.windows, closed.tz)}${at}` };
+}
+
+function constraintSummaries(x: {
+  env: DeliveryEnvironment;
+  artifact: DeliveryArtifact;
+  version: string;
+  deployments: Deployment[];
+  states: ConstraintState[];
+  vetoes: Array<{ environment: string; reference: string; version: string; by: string; comment: string | null }>;
+  pin: { version: string; by: string } | undefined;
+  now: number;
+  window: ConstraintSummary | null;
+}): ConstraintSummary[] {
+  const out: ConstraintSummary[] = [];
+  if (x.pin) {
+    out.push(
+      x.pin.version === x.version
+        ? { type: 'pinned', status: 'OVERRIDE_PASS', detail: `pinned here by ${x.pin.by}` }
+        : { type: 'pinned', status: 'PENDING', detail: `${x.env.name} is pinned to ${x.pin.version}` },
+    );
+  }
+  for (const c of x.env.constraints) {
+    if (c.type === 'depends-on') {
+      const d = x.deployments.find((y) => y.environment === c.environment && y.reference === x.artifact.reference && y.version === x.version);
+      const veto = x.vetoes.find((y) => y.environment === c.environment && y.reference === x.artifact.reference && y.version === x.version);
+      if (veto) out.push({ type: c.type, status: 'FAIL', detail: `${x.version} was marked as bad in ${c.environment} by ${veto.by}${veto.comment ? ` (${veto.comment})` : ''}` });
+      else if (d?.status === 'CURRENT' || d?.status === 'PREVIOUS') out.push({ type: c.type, status: 'PASS', detail: `deployed to ${c.environment}` });
+      else if (d?.status === 'FAILED') out.push({ type: c.type, status: 'FAIL', detail: `${x.version} failed to deploy to ${c.environment}` });
+      else if (d?.status === 'DEPLOYING') out.push({ type: c.type, status: 'PENDING', detail: `deploying to ${c.environment}` });
+      else out.push({ type: c.type, status: 'PENDING', detail: `waiting for ${c.environment}` });
+    }
+  }
+  if (x.window) out.push(x.window);
+  const mj = judgementOf(x.env);
+  if (mj) {
+    const s = x.states.find((y) => y.type === MANUAL_JUDGEMENT);
+    if (!s) out.push({ type: 'manual-judgement', status: 'NOT_EVALUATED', detail: 'not asked yet: asked once the other constraints pass' });
+    else if (s.status === 'PENDING') out.push({ type: 'manual-judgement', status: 'PENDING', detail: `awaiting judgement${s.deadline !== null ? `; times out ${new Date(s.deadline).toISOString()}` : ''}` });
+    else out.push({ type: 'manual-judgement', status: s.status, detail: decidedText(s) });
+  }
+  return out;
 }

@@ -13,6 +13,11 @@ export interface DeliveryArtifact {
   type: ArtifactType;
   /** Unique within the config; defaults to `name` (keel's default). */
   reference: string;
+  /**
+   * Docker only: how tags are ordered (keel's `tagVersionStrategy`): `semver-tag` (keel's default) or
+   * `increasing-tag` (all-digit tags, numerically). Tags that do not match are refused at registration.
+   */
+  tagVersionStrategy?: 'semver-tag' | 'increasing-tag';
 }
 
 /** keel's `depends-on`: the version must have been deployed successfully to `environment` first. */

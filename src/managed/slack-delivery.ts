@@ -40,17 +40,20 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
   async function view(p: ManagedSlackPayload): Promise<ManagedJudgementView | null> {
     const repos = store.repos.managed;
     const config = await repos.configs.byApplication(p.application);
-    const artifact = config?.artifacts.find((a) => a.reference === p.reference);
-    const env = config?.environments.find((e) => e.name === p.environment);
+    // An environment or artifact removed from the config still renders (its judgement was closed: no buttons).
+    const artifact = config?.artifacts.find((a) => a.reference === p.reference) ?? { name: p.reference, type: 'docker' as const, reference: p.reference };
+    const env = config?.environments.find((e) => e.name === p.environment) ?? { name: p.environment, constraints: [], notifications: [] };
     const state = await repos.environments.state(p.application, p.environment, p.reference, p.version, MANUAL_JUDGEMENT);
-    if (!config || !artifact || !env || !state) return null;
-    const versions = sortNewestFirst(artifact.type, await repos.versions.list(p.application, p.reference));
+    if (!config || !state) return null;
+    const versions = sortNewestFirst(artifact, await repos.versions.list(p.application, p.reference));
     const v = versions.find((x) => x.version === p.version);
     const current = (await repos.environments.deployments(p.application)).find((d) => d.environment === p.environment && d.reference === p.reference && d.status === 'CURRENT')?.version ?? null;
     const ci = current === null ? -1 : versions.findIndex((x) => x.version === current);
     const vi = versions.findIndex((x) => x.version === p.version);
     const pin = (await repos.marks.pins(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference);
-    const veto = (await repos.marks.vetoes(p.application)).find((x) => x.environment === p.environment && x.reference === p.reference && x.version === p.version);
+    const vetoes = (await repos.marks.vetoes(p.application)).filter((x) => x.reference === p.reference && x.version === p.version);
+    const veto = vetoes.find((x) => x.environment === p.environment);
+    const upstream = vetoes.find((x) => env.constraints.some((c) => c.type === 'depends-on' && c.environment === x.environment));
     const g = v?.gitMetadata ?? null;
     const repo = g?.repo === undefined ? undefined : typeof g.repo === 'string' ? g.repo : g.repo.name;
     return {
@@ -79,6 +82,7 @@ export function managedSlackDeliveryHandlers(opts: ManagedSlackDeliveryOptions):
       comment: state.comment,
       pinned: pin ? { version: pin.version, by: pin.by, comment: pin.comment } : null,
       vetoed: veto ? { by: veto.by, comment: veto.comment } : null,
+      dependencyVetoed: upstream ? { environment: upstream.environment, by: upstream.by, comment: upstream.comment } : null,
       timeout: env.constraints.flatMap((c) => (c.type === 'manual-judgement' && c.timeout ? [c.timeout] : []))[0] ?? null,
     };
   }

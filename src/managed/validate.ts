@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { BadRequestError } from '../engine/errors.js';
+import { DEFAULT_TAG_VERSION_STRATEGY, TAG_VERSION_STRATEGIES } from './ordering.js';
 import { ARTIFACT_TYPES, NOTIFICATION_FREQUENCIES, type DeliveryConfig } from './model.js';
 import { parseIsoDuration } from './duration.js';
 import { parseDays, parseHours, validTimeZone } from './allowed-times.js';
@@ -65,6 +66,7 @@ const schema = z.object(
             name: str().min(1, 'expected a non-empty string'),
             type: z.enum(ARTIFACT_TYPES, { error: `expected one of ${ARTIFACT_TYPES.join(', ')}` }),
             reference: str().min(1, 'expected a non-empty string').max(256, 'expected at most 256 characters').optional(),
+            tagVersionStrategy: z.enum(TAG_VERSION_STRATEGIES, { error: `expected one of ${TAG_VERSION_STRATEGIES.join(', ')} (keel's tagVersionStrategy; default ${DEFAULT_TAG_VERSION_STRATEGY})` }).optional(),
           })
           .passthrough(),
         { error: 'expected a list of artifacts' },
@@ -137,7 +139,8 @@ export function readDocument(body: unknown): unknown {
  */
 export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
   const r = schema.safeParse(doc);
-  if (!r.success) fail(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
+  // A shape error does not hide the rest: duplicates found in the raw document are listed with it.
+  if (!r.success) fail([...r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })), ...rawDuplicateIssues(doc)]);
   const c = r.data;
   const issues: Issue[] = [];
   const refs = new Set<string>();
@@ -145,7 +148,8 @@ export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
     const reference = a.reference ?? a.name;
     if (refs.has(reference)) issues.push({ path: `artifacts[${i}].reference`, message: `duplicate reference "${reference}"` });
     refs.add(reference);
-    return { name: a.name, type: a.type, reference };
+    if (a.tagVersionStrategy !== undefined && a.type !== 'docker') issues.push({ path: `artifacts[${i}].tagVersionStrategy`, message: 'only docker artifacts have a tagVersionStrategy' });
+    return { name: a.name, type: a.type, reference, ...(a.type === 'docker' ? { tagVersionStrategy: a.tagVersionStrategy ?? DEFAULT_TAG_VERSION_STRATEGY } : {}) };
   });
   const envNames = new Map<string, number>();
   c.environments.forEach((e, i) => {
@@ -164,6 +168,7 @@ export function validateDeliveryConfig(doc: unknown): DeliveryConfig {
       } else if (k.type === 'manual-judgement') {
         const ms = k.timeout === undefined ? 0 : parseIsoDuration(k.timeout);
         if (ms === null) issues.push({ path: `${at}.timeout`, message: `"${k.timeout!.slice(0, 40)}" is not an ISO-8601 duration (e.g. P5D, PT4H)` });
+        else if (k.timeout !== undefined && ms <= 0) issues.push({ path: `${at}.timeout`, message: 'a zero timeout would fail every judgement at once; give a positive duration or leave timeout out to wait forever' });
         else if (ms > MAX_TIMEOUT_MS) issues.push({ path: `${at}.timeout`, message: 'longer than 10 years; leave timeout out to wait forever' });
       } else {
         k.windows.forEach((w, n) => {
@@ -285,3 +290,40 @@ export const pinBody = z.object(
   },
   { error: 'expected a JSON object {targetEnvironment, reference?, version, comment?}' },
 );
+
+/** Duplicate environment names and artifact references in a document that did not pass the shape check. */
+function rawDuplicateIssues(doc: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const d = doc as { environments?: unknown; artifacts?: unknown } | null;
+  const dupes = (list: unknown, key: (x: Record<string, unknown>) => unknown, path: (i: number) => string, what: string) => {
+    if (!Array.isArray(list)) return;
+    const seen = new Set<string>();
+    list.forEach((x, i) => {
+      const k = x && typeof x === 'object' ? key(x as Record<string, unknown>) : undefined;
+      if (typeof k !== 'string') return;
+      if (seen.has(k)) issues.push({ path: path(i), message: `duplicate ${what} "${k.slice(0, 100)}"` });
+      seen.add(k);
+    });
+  };
+  if (d && typeof d === 'object') {
+    dupes(d.environments, (x) => x.name, (i) => `environments[${i}].name`, 'environment');
+    dupes(d.artifacts, (x) => x.reference ?? x.name, (i) => `artifacts[${i}].reference`, 'reference');
+  }
+  return issues;
+}
+
+/**
+ * The `deploy` pipelines a (possibly invalid) delivery config document names, with their paths, so an unknown
+ * pipeline is reported together with every other problem. `application` defaults to the document's.
+ */
+export function rawDeployTargets(doc: unknown): Array<{ path: string; application: string; pipeline: string }> {
+  const d = doc as { application?: unknown; environments?: unknown } | null;
+  if (!d || typeof d !== 'object' || !Array.isArray(d.environments)) return [];
+  const out: Array<{ path: string; application: string; pipeline: string }> = [];
+  d.environments.forEach((e, i) => {
+    const dep = e && typeof e === 'object' ? (e as { deploy?: { pipeline?: unknown; application?: unknown } }).deploy : undefined;
+    const app = typeof dep?.application === 'string' ? dep.application : d.application;
+    if (dep && typeof dep.pipeline === 'string' && dep.pipeline !== '' && typeof app === 'string') out.push({ path: `environments[${i}].deploy.pipeline`, application: app, pipeline: dep.pipeline });
+  });
+  return out;
+}

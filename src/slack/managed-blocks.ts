@@ -41,6 +41,11 @@ export interface ManagedJudgementView {
   pinned?: { version: string; by: string; comment: string | null } | null;
   /** This version was marked as bad (vetoed) in the environment: it will not deploy there. */
   vetoed?: { by: string; comment: string | null } | null;
+  /**
+   * This version was marked as bad in an environment this one depends on: depends-on fails (as keel's), so it will
+   * not deploy here even when approved.
+   */
+  dependencyVetoed?: { environment: string; by: string; comment: string | null } | null;
 }
 
 const TEXT_MAX = 2900;
@@ -85,6 +90,10 @@ export function managedJudgementMessage(v: ManagedJudgementView): SlackMessageBo
   }
   if (v.vetoed) {
     lines.push(`:no_entry_sign: marked as bad in ${esc(v.environment, 100)} by ${esc(v.vetoed.by, 200)}${v.vetoed.comment ? ` (${esc(v.vetoed.comment, 300)})` : ''}: this version will not deploy there`);
+  }
+  if (v.dependencyVetoed) {
+    const d = v.dependencyVetoed;
+    lines.push(`:warning: marked as bad in ${esc(d.environment, 100)} by ${esc(d.by, 200)}${d.comment ? ` (${esc(d.comment, 300)})` : ''}: ${esc(v.environment, 100)} depends on ${esc(d.environment, 100)}, so this version will not deploy here even if approved`);
   }
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`Manual judgement: ${v.environment}`, 150) } },

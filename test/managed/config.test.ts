@@ -135,11 +135,16 @@ describe('POST /managed/application/{app}/artifacts/{reference}/versions', () =>
 describe('rules', () => {
   const v = (version: string, createdAt: number): ArtifactVersion => ({ application: 'a', reference: 'r', version, createdAt, gitMetadata: null, buildMetadata: null });
 
-  it('orders docker semver tags by semver and everything else by creation time', () => {
+  it('orders versions by their artifact rule, never by registration time', () => {
     const tags = [v('1.10.0', 1), v('1.2.0', 3), v('v2.0.0-rc.1', 2), v('2.0.0', 0), v('2.0.0-rc.10', 5), v('2.0.0-rc.2', 4)];
-    expect(sortNewestFirst('docker', tags).map((x) => x.version)).toEqual(['2.0.0', '2.0.0-rc.10', '2.0.0-rc.2', 'v2.0.0-rc.1', '1.10.0', '1.2.0']);
-    expect(sortNewestFirst('docker', [v('latest', 1), v('1.0.0', 2)]).map((x) => x.version)).toEqual(['1.0.0', 'latest']);
-    expect(sortNewestFirst('deb', [v('1.10.0', 1), v('1.2.0', 3)]).map((x) => x.version)).toEqual(['1.2.0', '1.10.0']);
+    expect(sortNewestFirst({ type: 'docker' }, tags).map((x) => x.version)).toEqual(['2.0.0', '2.0.0-rc.10', '2.0.0-rc.2', 'v2.0.0-rc.1', '1.10.0', '1.2.0']);
+    // A tag stored before the rules (not semver) sorts after every semver tag and does not re-sort them.
+    expect(sortNewestFirst({ type: 'docker' }, [v('latest', 9), v('1.3.0', 1), v('1.1.1', 2)]).map((x) => x.version)).toEqual(['1.3.0', '1.1.1', 'latest']);
+    expect(sortNewestFirst({ type: 'docker', tagVersionStrategy: 'increasing-tag' }, [v('9', 2), v('77', 1), v('100', 0)]).map((x) => x.version)).toEqual(['100', '77', '9']);
+    expect(sortNewestFirst({ type: 'npm' }, [v('2.1.0', 1), v('1.9.0', 2)]).map((x) => x.version)).toEqual(['2.1.0', '1.9.0']);
+    // Debian: 1.10 > 1.2, ~ before the release, epoch first, then revision.
+    expect(sortNewestFirst({ type: 'deb' }, [v('1.10.0', 1), v('1.2.0', 3)]).map((x) => x.version)).toEqual(['1.10.0', '1.2.0']);
+    expect(sortNewestFirst({ type: 'deb' }, [v('1.0~rc1-1', 3), v('1.0-1', 1), v('1:0.9-1', 0), v('1.0-2', 2)]).map((x) => x.version)).toEqual(['1:0.9-1', '1.0-2', '1.0-1', '1.0~rc1-1']);
   });
 
   it("reads keel's hours, wrapping midnight, and days in a time zone", () => {

@@ -108,6 +108,14 @@ describe('web UI: the environments view of managed delivery, in Chromium', () =>
     await shot('environments-approved');
   }, TEST_TIMEOUT_MS);
 
+  it('a waiting cell says why in words: the version failed to deploy to test', async () => {
+    await register(h, '1.0.1-bad');
+    await seeText(cell('test', '1.0.1-bad'), 'SKIPPED', 30_000);
+    const why = cell('prod', '1.0.1-bad').getByRole('list', { name: 'Why 1.0.1-bad waits in prod' });
+    await seeText(why, '✖ depends-on: 1.0.1-bad failed to deploy to test', 30_000);
+    await seeText(why, '○ manual-judgement: not asked yet');
+  }, TEST_TIMEOUT_MS);
+
   it('a late click in the UI after a Slack approval says who decided', async () => {
     await register(h, '1.1.0');
     await seeText(cell('prod', '1.1.0'), 'PENDING', 30_000);

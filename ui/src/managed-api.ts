@@ -29,6 +29,13 @@ export interface ConstraintSummary {
   comment: string | null;
 }
 
+/** One constraint's summary in words: `{type: 'depends-on', status: 'PENDING', detail: 'waiting for test'}`. */
+export interface ConstraintWhy {
+  type: 'depends-on' | 'allowed-times' | 'manual-judgement' | 'pinned';
+  status: ConstraintStatus;
+  detail: string;
+}
+
 export interface VersionInEnvironment {
   version: string;
   createdAt: number;
@@ -36,6 +43,8 @@ export interface VersionInEnvironment {
   vetoed?: { by: string; comment: string | null; at: number };
   deployment?: { status: string; executionId: string | null; detail: string | null };
   constraints: ConstraintSummary[];
+  /** Why the version waits or was kept out, per constraint (keel's constraint summaries; `pinned` is ours). */
+  constraintSummaries?: ConstraintWhy[];
   gitMetadata: GitMetadata | null;
   buildMetadata: { number?: string | number; url?: string } | null;
 }

@@ -58,6 +58,15 @@ export function managedRoutes(app: FastifyInstance, deps: { managed: ManagedDeli
   const { managed, store } = deps;
   const access = store ? new RouteAccess(store, deps.auth) : null;
   app.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // text/plain stays a string everywhere (Fastify's default), except that a delivery config sent as text/plain is
+  // told which YAML types are accepted.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (req, body, done) => {
+    if (req.method === 'POST' && req.url.split('?')[0] === DELIVERY_CONFIGS_PATH) {
+      done(Object.assign(new Error(`Content-Type: expected application/json or YAML (${YAML_CONTENT_TYPES.join(', ')}), got text/plain`), { statusCode: 415 }), undefined);
+      return;
+    }
+    done(null, body);
+  });
 
   /** 403 unless the caller may READ `application` (a refused read is not audited, as elsewhere). */
   const read = async (req: FastifyRequest, application: string) => {

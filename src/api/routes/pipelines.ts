@@ -30,6 +30,7 @@ import type { RoleResolver } from '../../interactions/roles.js';
 import { ForbiddenError } from '../errors.js';
 import type { Config } from '../../config/index.js';
 import { RouteAccess, principal } from './access.js';
+import { deliveryConfigDeployingWith } from '../../managed/delivery.js';
 import { actor, judgmentAudit, type AuditAction } from '../../auth/audit.js';
 import type { CheckedJudgmentRequest } from '../../engine/judge.js';
 
@@ -212,6 +213,9 @@ export function pipelineRoutes(app: FastifyInstance, { store, engine, auth }: Ro
     const { app: application, name } = req.params;
     await access.require(req, application, 'WRITE', { action: 'pipeline.delete', detail: { name } });
     await store.transaction(async (tx) => {
+      // A delivery config's deploy pipeline cannot be deleted from under it (managed delivery would fail every deploy).
+      const user = await deliveryConfigDeployingWith(tx, application, name, (await tx.pipelines.byName(application, name))?.id);
+      if (user) throw new ConflictError(`pipeline "${name}" deploys environment(s) ${user.environments.join(', ')} of delivery config "${user.config}"; change the delivery config first`);
       const deleted = await tx.pipelines.delete(application, name);
       if (!deleted) throw new NotFoundError(`application ${application} has no pipeline named "${name}"`);
       await tx.audit.append({ at: Date.now(), ...actor(req.identity), action: 'pipeline.delete', application, outcome: 'ok', detail: { name } });

@@ -8,6 +8,9 @@ import { links } from '../../router';
 import PromotionBadge from './PromotionBadge';
 import { when } from '../../format';
 
+/** A text mark for each status, so the reason never rests on colour alone. */
+const WHY_ICON: Record<string, string> = { PENDING: '◔', NOT_EVALUATED: '○', FAIL: '✖', OVERRIDE_FAIL: '✖' };
+
 export type CellAction = 'approve' | 'reject' | 'pin' | 'veto';
 
 export default function EnvironmentCell(p: {
@@ -21,6 +24,8 @@ export default function EnvironmentCell(p: {
   const mj = v.constraints.find((c) => c.type === 'manual-judgement');
   const awaiting = mj?.status === 'PENDING' && v.state !== 'VETOED';
   const pinnedHere = artifact.pinned?.version === v.version;
+  // Why a waiting version waits, in words (the judgement itself is shown below when it was asked).
+  const why = v.state === 'PENDING' || v.state === 'APPROVED' ? (v.constraintSummaries ?? []).filter((c) => c.status !== 'PASS' && c.status !== 'OVERRIDE_PASS' && !(c.type === 'manual-judgement' && mj)) : [];
   return (
     <td
       className={`cell cell-${v.state.toLowerCase()}${awaiting ? ' cell-pending-judgement' : ''}`}
@@ -39,6 +44,15 @@ export default function EnvironmentCell(p: {
         {mj && mj.status === 'OVERRIDE_PASS' && <p>✔ Approved by {mj.judgedBy ?? 'unknown'}{mj.judgedAt ? ` (${when(mj.judgedAt)})` : ''}{mj.comment ? `: “${mj.comment}”` : ''}</p>}
         {mj && mj.status === 'OVERRIDE_FAIL' && <p>✖ Rejected by {mj.judgedBy ?? 'unknown'}{mj.judgedAt ? ` (${when(mj.judgedAt)})` : ''}{mj.comment ? `: “${mj.comment}”` : ''}</p>}
         {mj && mj.status === 'FAIL' && <p>✖ {mj.comment ?? 'Judgement failed'}</p>}
+        {why.length > 0 && (
+          <ul className="constraint-why" aria-label={`Why ${v.version} waits in ${env}`}>
+            {why.map((c) => (
+              <li key={c.type} data-constraint={c.type} data-status={c.status}>
+                {WHY_ICON[c.status] ?? '•'} {c.type}: {c.detail}
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
       {awaiting && (
         <div className="judgement-ask" role="group" aria-label={`Manual judgement of ${v.version} for ${env}`}>
