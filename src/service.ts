@@ -157,6 +157,8 @@ export async function createService(
     slackUserGroups: config.authz.slackUserGroups,
     cacheMs: config.authz.userGroupCacheMs,
     logger,
+    // Sandbox clicks made as a logged-in caller act with that caller's roles (token, login groups).
+    ...(sandbox ? { extraRoles: (slackUserId: string) => sandbox.rolesOf(slackUserId) } : {}),
   });
   // A click recorded on this replica wakes this replica's processor and, on PostgreSQL, the others.
   const interactions = slack

@@ -20,6 +20,11 @@ export interface RoleResolverOptions {
   cacheMs: number;
   logger: Logger;
   clock?: () => number;
+  /**
+   * Roles a Slack user id carries by other means: the built-in Slack sandbox, with auth enabled, makes each click
+   * as the logged-in caller and passes the roles that caller holds (token, login groups). Absent for real Slack.
+   */
+  extraRoles?: (slackUserId: string) => readonly string[];
 }
 
 /** Slack user groups could not be read and were never known: roles cannot be decided now (retry later). */
@@ -41,10 +46,12 @@ export class RoleResolver {
 
   /**
    * The roles of a judge: those configured for `user` (an email, compared case-insensitively) plus, for a Slack
-   * user with user groups enabled, the handles of the groups they are in. Never throws.
+   * user with user groups enabled, the handles of the groups they are in, and the `extraRoles` of that Slack user id
+   * (the sandbox's logged-in callers). Never throws.
    */
   async rolesFor(user: string, slackUserId?: string | null): Promise<string[]> {
     const roles = new Set(this.byEmail.get(user.trim().toLowerCase()) ?? []);
+    if (slackUserId && this.opts.extraRoles) for (const r of this.opts.extraRoles(slackUserId)) roles.add(r);
     if (slackUserId && this.opts.slackUserGroups && this.opts.slack) {
       for (const r of (await this.groupRoles()).get(slackUserId) ?? []) roles.add(r);
     }

@@ -9,6 +9,7 @@ import { startSandboxService, type SandboxService } from '../support/sandbox-ser
 
 const ALICE = 'slo_alice-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const BOB = 'slo_bob-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+const CAROL = 'slo_carol-token-cccccccccccccccccccccccccccccccccccccc';
 const as = (t: string) => ({ authorization: `Bearer ${t}` });
 
 let s: SandboxService;
@@ -20,6 +21,8 @@ beforeAll(async () => {
       tokens: [
         { name: 'alice', tokenSha256: sha256Hex(ALICE), user: 'alice@example.com' },
         { name: 'bob', tokenSha256: sha256Hex(BOB), user: 'bob@example.com' },
+        // carol's role comes from her token only (not authz.roles): her sandbox clicks must carry it.
+        { name: 'carol', tokenSha256: sha256Hex(CAROL), user: 'carol@example.com', roles: ['sre'] },
       ],
     },
     authz: { roles: { sre: ['bob@example.com'] } },
@@ -56,6 +59,25 @@ describe('sandbox clicks with auth enabled', () => {
     await waitFor('bob\'s approval', async () => {
       const ex = await s.api('GET', `/pipelines/${id}`, undefined, as(BOB));
       return ex.body.stages[0].context.judgmentStatus === 'continue' && ex.body.stages[0].context.lastModifiedBy === 'bob@example.com';
+    }, 20_000);
+  });
+
+  it("carry the caller's token roles: carol (role sre from her token only) approves an sre-only stage", async () => {
+    await s.api('POST', '/pipelines', judgmentPipeline({}, { selectedStageRoles: ['sre'] }), as(ALICE));
+    const run = await s.api('POST', '/pipelines/checkout/Deploy to production', { parameters: { version: '2' } }, as(ALICE));
+    expect(run.status).toBe(202);
+    const id = String(run.body.ref).split('/').pop()!;
+    // This run's message: the newest top-level one in #deploys (the first test's is there too).
+    const msg = await waitFor('the second judgment message', async () => {
+      const r = await s.api('GET', '/sandbox/slack/messages?channel=deploys', undefined, as(CAROL));
+      const top = ((r.body?.messages ?? []) as any[]).filter((m) => m.threadTs === null);
+      return top.length >= 2 ? top[top.length - 1] : undefined;
+    }, 20_000);
+    const click = await s.api('POST', '/sandbox/slack/actions', { channel: 'deploys', ts: msg.ts, actionId: 'judgment:continue', userId: 'U0SANDBOXYOU' }, as(CAROL));
+    expect(click.status, JSON.stringify(click.body)).toBe(200);
+    await waitFor("carol's approval", async () => {
+      const ex = await s.api('GET', `/pipelines/${id}`, undefined, as(CAROL));
+      return ex.body.stages[0].context.judgmentStatus === 'continue' && ex.body.stages[0].context.lastModifiedBy === 'carol@example.com';
     }, 20_000);
   });
 });

@@ -90,7 +90,7 @@ export function sandboxRoutes(app: FastifyInstance, deps: SandboxRouteDeps): voi
   const userById = (id: string | undefined) => SANDBOX_USERS.find((u) => u.id === id);
   const authEnabled = deps.authEnabled === true;
   /** With auth enabled: the sandbox user of the caller (never someone else); else null. */
-  const caller = (req: FastifyRequest) => (authEnabled ? sandbox.identityUser(req.identity.user) : null);
+  const caller = (req: FastifyRequest) => (authEnabled ? sandbox.identityUser(req.identity.user, req.identity.roles) : null);
 
   /** POSTs a signed interaction to the service's own callback, as Slack does, and returns its answer. */
   const deliver = async (payload: object): Promise<CallbackAnswer> => {

@@ -24,6 +24,11 @@ export interface SandboxUser {
   realName: string;
   /** null shows what happens when Slack gives no email (no `users:read.email`). */
   email: string | null;
+  /**
+   * For a sandbox user standing for a logged-in caller: the roles that caller held at their last sandbox request
+   * (token roles, login groups, `authz.roles`), so their clicks are judged with the roles they act with elsewhere.
+   */
+  roles?: readonly string[];
 }
 
 /** The sandbox's people: "you", and two others so roles and several approvers can be shown. */
@@ -139,7 +144,7 @@ export class SlackSandbox {
    * always made as the caller): id `U0SBX` + 10 hex digits of the SHA-1 of the lowercased user, users.info answers
    * `user` as the profile email, so the callback judges as exactly that identity. Made on first use, kept in memory.
    */
-  identityUser(user: string): SandboxUser {
+  identityUser(user: string, roles: readonly string[] = []): SandboxUser {
     const id = `U0SBX${createHash('sha1').update(user.toLowerCase()).digest('hex').slice(0, 10).toUpperCase()}`;
     let u = this.identityUsers.get(id);
     if (!u) {
@@ -147,7 +152,17 @@ export class SlackSandbox {
       this.identityUsers.set(id, u);
       trim(this.identityUsers);
     }
+    // Roles as of this request: a token or login with other roles next time acts with those.
+    u.roles = [...roles];
     return u;
+  }
+
+  /**
+   * The roles a caller's sandbox user carries (see {@link identityUser}); empty for the fixed sandbox users and for
+   * unknown ids. The service's RoleResolver adds them to a sandbox clicker's roles.
+   */
+  rolesOf(id: string): readonly string[] {
+    return this.identityUsers.get(id)?.roles ?? [];
   }
 
   /** A sandbox user by id: the fixed ones or one made by {@link identityUser}; undefined when unknown. */
