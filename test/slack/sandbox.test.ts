@@ -23,7 +23,7 @@ describe('SlackSandbox Web API', () => {
     expect(sb.call('users.info', { user: 'U0NOBODY' }).body).toEqual({ ok: false, error: 'user_not_found' });
     expect(sb.call('chat.delete', {}).body).toEqual({ ok: false, error: 'unknown_method' });
     expect(sb.call('auth.test', {}).headers).toEqual({ 'x-oauth-scopes': 'chat:write' });
-    expect(sb.listChannels()).toEqual([{ id: sandboxChannelId('deploys'), name: 'deploys', messages: 1 }]);
+    expect(sb.listChannels()).toEqual([{ id: sandboxChannelId('deploys'), name: 'deploys', messages: 1, latestTs: expect.stringMatching(/^\d{10}\.\d{6}$/) }]);
   });
 
   it('opens a view once per trigger_id, for the person who clicked', () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../support/harness.js';
-import { launchBrowser, seeText, seeVisible, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, seeAttribute, seeText, seeVisible, type TestBrowser } from '../support/browser.js';
 import { startSandboxService, type SandboxService } from '../support/sandbox-service.js';
 
 const SHOTS = process.env.SLACKOPS_SCREENSHOTS ? resolve(process.env.SLACKOPS_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'slackops-shots-'));
@@ -174,5 +174,23 @@ describe('README quick start in Chromium: approve in the Slack sandbox', () => {
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     expect(copied).toContain('socket_mode_enabled: false');
     await page.screenshot({ path: join(SHOTS, 'settings.png'), fullPage: true });
+  }, 120_000);
+  it('opens on the channel with the newest message, not the alphabetically first one', async () => {
+    const early = JSON.parse(JSON.stringify(EXAMPLE));
+    early.application = 'alpha';
+    for (const st of early.stages) for (const n of st.notifications ?? []) n.address = '#alpha';
+    expect((await s.api('POST', '/pipelines', early)).status).toBe(200);
+    expect((await s.api('POST', '/pipelines/alpha/Deploy', { user: 'you@example.com', parameters: { version: '0.0.1' } })).status).toBe(202);
+    await waitFor('a message in #alpha', async () => ((await s.api('GET', '/sandbox/slack/channels')).body.channels as any[]).some((c) => c.name === 'alpha'));
+    await trigger('9.9.9');
+    await waitFor('the 9.9.9 message in #deploys', async () => {
+      const m = await s.api('GET', '/sandbox/slack/messages?channel=deploys');
+      return (m.body.messages as any[]).some((x) => JSON.stringify(x.blocks).includes('9.9.9'));
+    });
+    await page.goto(`${s.service.url}/#/settings`);
+    await page.goto(`${s.service.url}/#/slack-sandbox`);
+    await page.reload();
+    await seeAttribute(page.getByRole('button', { name: /^#deploys/ }), 'aria-current', 'true');
+    await seeText(page.locator('article.sandbox-message').last(), '9.9.9');
   }, 120_000);
 });

@@ -393,9 +393,14 @@ export class SlackSandbox {
   }
 
   /** Channels that have had a message, by name. */
-  listChannels(): Array<{ id: string; name: string; messages: number }> {
+  listChannels(): Array<{ id: string; name: string; messages: number; latestTs: string | null }> {
     return [...this.channels.values()]
-      .map((c) => ({ id: c.id, name: c.name, messages: [...this.messages.values()].filter((m) => m.channel === c.id).length }))
+      .map((c) => {
+        const mine = [...this.messages.values()].filter((m) => m.channel === c.id);
+        // ts values are `<10-digit seconds>.<6-digit sequence>`: their string order is their time order.
+        const latestTs = mine.reduce<string | null>((max, m) => (max === null || m.ts > max ? m.ts : max), null);
+        return { id: c.id, name: c.name, messages: mine.length, latestTs };
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 

@@ -21,6 +21,8 @@ interface Channel {
   id: string;
   name: string;
   messages: number;
+  /** ts of the channel's newest message (string order is time order), null when empty. */
+  latestTs: string | null;
 }
 interface Message {
   channel: string;
@@ -210,7 +212,9 @@ export default function SlackSandbox() {
     try {
       const ch = await getJson<{ channels: Channel[] }>(`${BASE}/channels`);
       setChannels(ch.channels);
-      const current = channel ?? ch.channels[0]?.name ?? null;
+      // Until one is chosen, show the channel with the newest message (where the last judgment was posted).
+      const newest = ch.channels.reduce<Channel | null>((best, c) => (c.latestTs !== null && (best?.latestTs == null || c.latestTs > best.latestTs) ? c : best), null);
+      const current = channel ?? newest?.name ?? ch.channels[0]?.name ?? null;
       if (current !== channel) setChannel(current);
       if (current) {
         const m = await getJson<{ messages: Message[]; ephemerals: Ephemeral[] }>(
@@ -325,7 +329,7 @@ export default function SlackSandbox() {
             <>
               {' '}The service answered (only visible to you): <span className="sandbox-answer"><Mrkdwn text={answer} users={names} /></span>
             </>
-          ) : pendingAnswer ? ' Waiting for the ephemeral answer…' : '')}
+          ) : pendingAnswer ? ' Any answer only you should see (an ephemeral message) appears here; an accepted click updates the message instead.' : '')}
         </p>
       </div>
       {loadError && <p role="alert">Could not load the sandbox: {loadError}</p>}
