@@ -13,9 +13,12 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export type ExecutionStatus =
-  | 'NOT_STARTED' | 'RUNNING' | 'PAUSED' | 'SUSPENDED' | 'SUCCEEDED' | 'FAILED_CONTINUE'
-  | 'TERMINAL' | 'CANCELED' | 'STOPPED' | 'SKIPPED' | 'BUFFERED';
+// The service's wire shapes, imported as types only (nothing from src/ is bundled): one definition of an execution.
+import type { ExecutionStatus } from '../../src/model/status.js';
+import type { PipelineExecution, StageExecution } from '../../src/model/execution.js';
+export type { ExecutionStatus, StageExecution };
+/** An execution as `GET /pipelines/{id}` answers it. */
+export type Execution = PipelineExecution;
 
 export interface ParameterConfig {
   name: string;
@@ -55,36 +58,6 @@ export interface PipelineConfig {
   updateTs?: string;
   lastModifiedBy?: string;
   [field: string]: unknown;
-}
-
-export interface StageExecution {
-  id: string;
-  refId: string;
-  type: string;
-  name: string;
-  status: ExecutionStatus;
-  context: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  requisiteStageRefIds: string[];
-  /** Epoch ms. */
-  startTime: number | null;
-  endTime: number | null;
-  lastModified: { user: string; lastModifiedTime: number } | null;
-}
-
-export interface Execution {
-  id: string;
-  application: string;
-  name: string;
-  pipelineConfigId: string;
-  status: ExecutionStatus;
-  buildTime: number;
-  startTime: number | null;
-  endTime: number | null;
-  canceled: boolean;
-  canceledBy: string | null;
-  trigger: { type: string; user: string; parameters: Record<string, string> };
-  stages: StageExecution[];
 }
 
 export interface Application {

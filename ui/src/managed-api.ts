@@ -6,20 +6,11 @@
  */
 import { call } from './api';
 
+// The service's own definitions, imported as types only (nothing from src/ is bundled).
+import type { ConstraintStatus, GitMetadata, PromotionStatus } from '../../src/managed/model.js';
+export type { ConstraintStatus, GitMetadata };
 /** keel's PromotionStatus of a version in an environment. */
-export type PromotionState = 'PENDING' | 'APPROVED' | 'DEPLOYING' | 'CURRENT' | 'PREVIOUS' | 'SKIPPED' | 'VETOED';
-
-/** keel's constraint state statuses. */
-export type ConstraintStatus = 'NOT_EVALUATED' | 'PENDING' | 'PASS' | 'FAIL' | 'OVERRIDE_PASS' | 'OVERRIDE_FAIL';
-
-export interface GitMetadata {
-  commit?: string;
-  author?: string;
-  message?: string;
-  branch?: string;
-  repo?: string | { name?: string; link?: string };
-  pullRequest?: { number?: string | number; url?: string };
-}
+export type PromotionState = PromotionStatus;
 
 export interface ConstraintSummary {
   type: string;
